@@ -1,0 +1,80 @@
+# cqlio — the commands people run. `make test` and `make demo` work on a fresh
+# machine: they bootstrap Debian packages, fetch and start Cassandra, build.
+# Every target below is also usable alone (docs/DEVELOPING.md).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+CTEST := ctest --output-on-failure --no-tests=error
+FUZZERS := fuzz_envelope fuzz_supported
+
+.PHONY: all build unit integration sanitize fuzz test test-cluster demo bootstrap \
+        cassandra-up cassandra-down install clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	@$(CTEST) --test-dir $(BUILD) -L unit
+
+integration: build cassandra-up
+	@$(CTEST) --test-dir $(BUILD) -L integration
+
+# ASan + UBSan, LeakSanitizer on (the default with ASan on Linux); any report fails the test.
+sanitize: bootstrap cassandra-up
+	@cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCQLIO_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(CTEST) --test-dir $(BUILD_ASAN) -L 'unit|integration'
+
+# Each libFuzzer harness for FUZZ_SECONDS, starting from its checked-in corpus
+# (new inputs go to a scratch folder so the checked-in corpus stays small).
+fuzz: bootstrap
+	@cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DCQLIO_SANITIZE=ON -DCQLIO_FUZZ=ON -DCQLIO_BUILD_EXAMPLES=OFF >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	@for f in $(FUZZERS); do \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$f; \
+	  $(BUILD_FUZZ)/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(BUILD_FUZZ)/corpus/$$f tests/fuzz/corpus/$$f > $(BUILD_FUZZ)/$$f.log 2>&1 \
+	    || { tail -n 40 $(BUILD_FUZZ)/$$f.log; echo "fuzz: $$f FAILED"; exit 1; }; \
+	  echo "fuzz: $$f ok, $$(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' $(BUILD_FUZZ)/$$f.log | grep -o '[0-9]*$$') runs in $(FUZZ_SECONDS) s"; \
+	done
+
+# The cluster stage: it needs 127.0.0.1 too, so the single node stops first;
+# scripts/cassandra's failure cases run while no node is up.
+test-cluster: build
+	@scripts/cassandra stop
+	@$(CTEST) --test-dir $(BUILD) -L script
+	@scripts/cassandra start --nodes 3
+	@$(CTEST) --test-dir $(BUILD) -L cluster || { scripts/cassandra stop; exit 1; }
+	@scripts/cassandra stop
+
+test: bootstrap
+	@$(MAKE) --no-print-directory unit integration sanitize fuzz
+	@$(MAKE) --no-print-directory test-cluster
+
+demo: build cassandra-up
+	@$(BUILD)/examples/c/cqlio-server-options 127.0.0.1 9042
+
+cassandra-up: bootstrap
+	@scripts/cassandra start
+
+cassandra-down:
+	@scripts/cassandra stop
+
+install: build
+	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

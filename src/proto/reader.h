@@ -1,0 +1,98 @@
+/*
+ * A bounds-checked cursor over a received buffer: the only way proto code
+ * reads bytes. Every read checks the remaining length first; the first
+ * failure is recorded (code, offset, what) and later reads fail at once, so a
+ * decoder can chain reads and test `ok` once. Nothing here allocates.
+ */
+#ifndef CQLIO_PROTO_READER_H
+#define CQLIO_PROTO_READER_H
+
+#include "cqlio.h"
+
+typedef struct cql_reader {
+    const uint8_t *buf;
+    size_t len;
+    size_t off;
+    cql_diag diag; /* rc != CQL_OK once a read failed */
+} cql_reader;
+
+static inline cql_reader cql_reader_make(const uint8_t *buf, size_t len)
+{
+    cql_reader r = {buf, len, 0, {CQL_OK, 0, NULL}};
+    return r;
+}
+
+static inline bool cql_reader_ok(const cql_reader *r) { return r->diag.rc == CQL_OK; }
+static inline size_t cql_reader_left(const cql_reader *r) { return r->len - r->off; }
+
+/* Records the first failure only: later ones are consequences of it. */
+static inline bool cql_reader_fail(cql_reader *r, cql_rc rc, size_t offset, const char *what)
+{
+    if (r->diag.rc == CQL_OK) {
+        r->diag.rc = rc;
+        r->diag.offset = offset;
+        r->diag.what = what;
+    }
+    return false;
+}
+
+static inline bool cql_reader_need(cql_reader *r, size_t n, const char *what)
+{
+    if (!cql_reader_ok(r))
+        return false;
+    if (n > cql_reader_left(r))
+        return cql_reader_fail(r, CQL_E_TRUNCATED, r->off, what);
+    return true;
+}
+
+static inline bool cql_read_u8(cql_reader *r, uint8_t *v, const char *what)
+{
+    if (!cql_reader_need(r, 1, what))
+        return false;
+    *v = r->buf[r->off++];
+    return true;
+}
+
+static inline bool cql_read_u16(cql_reader *r, uint16_t *v, const char *what)
+{
+    if (!cql_reader_need(r, 2, what))
+        return false;
+    *v = (uint16_t)((r->buf[r->off] << 8) | r->buf[r->off + 1]);
+    r->off += 2;
+    return true;
+}
+
+static inline bool cql_read_u32(cql_reader *r, uint32_t *v, const char *what)
+{
+    if (!cql_reader_need(r, 4, what))
+        return false;
+    const uint8_t *p = r->buf + r->off;
+    *v = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    r->off += 4;
+    return true;
+}
+
+/* [string]: a [short] length then that many bytes, returned as a view. */
+static inline bool cql_read_string(cql_reader *r, cql_str *s, const char *what)
+{
+    uint16_t n;
+    size_t at = r->off;
+    if (!cql_read_u16(r, &n, what))
+        return false;
+    if (n > cql_reader_left(r))
+        return cql_reader_fail(r, CQL_E_TRUNCATED, at, what);
+    s->ptr = (const char *)r->buf + r->off;
+    s->len = n;
+    r->off += n;
+    return true;
+}
+
+/* Copies the reader's failure into a caller's diag (which may be NULL). */
+static inline cql_rc cql_reader_report(const cql_reader *r, cql_diag *diag)
+{
+    if (diag != NULL)
+        *diag = r->diag;
+    return r->diag.rc;
+}
+
+#endif
