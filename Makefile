@@ -10,7 +10,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 CTEST := ctest --output-on-failure --no-tests=error
-FUZZERS := fuzz_envelope fuzz_supported
+FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
 .PHONY: all build unit integration sanitize fuzz test test-cluster demo bootstrap \
         cassandra-up cassandra-down install clean

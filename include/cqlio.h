@@ -85,6 +85,60 @@ typedef struct cql_str {
 } cql_str;
 
 /* ------------------------------------------------------------------------ */
+/* Decoder limits                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Bounds that hostile input cannot push a decoder past. A plain value; a
+ * zero field means the default named beside it. */
+typedef struct cql_limits {
+    uint32_t max_body;     /* envelope body bytes (default CQL_ENVELOPE_MAX_BODY) */
+    uint32_t max_depth;    /* nesting of types and values (default 32) */
+    uint32_t max_elements; /* elements in one collection, fields in one UDT or tuple,
+                              dimensions of one vector (default 1 << 20) */
+} cql_limits;
+
+#define CQL_DEFAULT_MAX_DEPTH 32u
+#define CQL_DEFAULT_MAX_ELEMENTS (1u << 20)
+
+/* ------------------------------------------------------------------------ */
+/* CQL types                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* A column's type kind: the [option] ids of the protocol (v5 §4.2.5.2), plus
+ * CQL_TYPE_VECTOR, which the server sends as the custom class
+ * org.apache.cassandra.db.marshal.VectorType(<element>, <dimension>) and
+ * which cqlio presents as a type of its own. */
+typedef enum cql_type_kind {
+    CQL_TYPE_CUSTOM = 0x0000,
+    CQL_TYPE_ASCII = 0x0001,
+    CQL_TYPE_BIGINT = 0x0002,
+    CQL_TYPE_BLOB = 0x0003,
+    CQL_TYPE_BOOLEAN = 0x0004,
+    CQL_TYPE_COUNTER = 0x0005,
+    CQL_TYPE_DECIMAL = 0x0006,
+    CQL_TYPE_DOUBLE = 0x0007,
+    CQL_TYPE_FLOAT = 0x0008,
+    CQL_TYPE_INT = 0x0009,
+    CQL_TYPE_TIMESTAMP = 0x000B,
+    CQL_TYPE_UUID = 0x000C,
+    CQL_TYPE_VARCHAR = 0x000D,
+    CQL_TYPE_VARINT = 0x000E,
+    CQL_TYPE_TIMEUUID = 0x000F,
+    CQL_TYPE_INET = 0x0010,
+    CQL_TYPE_DATE = 0x0011,
+    CQL_TYPE_TIME = 0x0012,
+    CQL_TYPE_SMALLINT = 0x0013,
+    CQL_TYPE_TINYINT = 0x0014,
+    CQL_TYPE_DURATION = 0x0015,
+    CQL_TYPE_LIST = 0x0020,
+    CQL_TYPE_MAP = 0x0021,
+    CQL_TYPE_SET = 0x0022,
+    CQL_TYPE_UDT = 0x0030,
+    CQL_TYPE_TUPLE = 0x0031,
+    CQL_TYPE_VECTOR = 0x0100, /* not a protocol id: see above */
+} cql_type_kind;
+
+/* ------------------------------------------------------------------------ */
 /* Protocol codec: envelopes                                                 */
 /* ------------------------------------------------------------------------ */
 

@@ -87,6 +87,77 @@ static inline bool cql_read_string(cql_reader *r, cql_str *s, const char *what)
     return true;
 }
 
+static inline bool cql_read_u64(cql_reader *r, uint64_t *v, const char *what)
+{
+    uint32_t hi, lo;
+    if (!cql_read_u32(r, &hi, what) || !cql_read_u32(r, &lo, what))
+        return false;
+    *v = ((uint64_t)hi << 32) | lo;
+    return true;
+}
+
+static inline bool cql_read_i32(cql_reader *r, int32_t *v, const char *what)
+{
+    uint32_t u;
+    if (!cql_read_u32(r, &u, what))
+        return false;
+    *v = (int32_t)u;
+    return true;
+}
+
+/* n raw bytes as a view. */
+static inline bool cql_read_raw(cql_reader *r, size_t n, const uint8_t **p, const char *what)
+{
+    if (!cql_reader_need(r, n, what))
+        return false;
+    *p = r->buf + r->off;
+    r->off += n;
+    return true;
+}
+
+/* [long string]: an [int] length (not negative) then that many bytes. */
+static inline bool cql_read_long_string(cql_reader *r, cql_str *s, const char *what)
+{
+    size_t at = r->off;
+    int32_t n;
+    const uint8_t *p;
+    if (!cql_read_i32(r, &n, what))
+        return false;
+    if (n < 0)
+        return cql_reader_fail(r, CQL_E_MALFORMED, at, what);
+    if (!cql_read_raw(r, (size_t)n, &p, what)) {
+        r->diag.offset = at;
+        return false;
+    }
+    s->ptr = (const char *)p;
+    s->len = (size_t)n;
+    return true;
+}
+
+/* [bytes]: an [int] length then bytes. A negative length is returned as is in
+ * *n (null is -1; in v4+ values, -2 is "unset") with *p NULL; other negative
+ * lengths are the caller's to judge. */
+static inline bool cql_read_bytes(cql_reader *r, const uint8_t **p, int32_t *n, const char *what)
+{
+    size_t at = r->off;
+    if (!cql_read_i32(r, n, what))
+        return false;
+    *p = NULL;
+    if (*n < 0)
+        return true;
+    if (!cql_read_raw(r, (size_t)*n, p, what)) {
+        r->diag.offset = at;
+        return false;
+    }
+    return true;
+}
+
+/* [short bytes]: a [short] length then bytes. */
+static inline bool cql_read_short_bytes(cql_reader *r, cql_str *s, const char *what)
+{
+    return cql_read_string(r, s, what);
+}
+
 /* Copies the reader's failure into a caller's diag (which may be NULL). */
 static inline cql_rc cql_reader_report(const cql_reader *r, cql_diag *diag)
 {
