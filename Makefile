@@ -12,7 +12,7 @@ BUILD_FUZZ ?= build-fuzz
 CTEST := ctest --output-on-failure --no-tests=error
 FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all build unit integration sanitize fuzz test test-cluster demo bootstrap \
+.PHONY: bench bench-proto all build unit integration sanitize fuzz test test-cluster demo bootstrap \
         cassandra-up cassandra-down install clean
 
 all: build
@@ -63,6 +63,13 @@ test-cluster: build
 test: bootstrap
 	@$(MAKE) --no-print-directory unit integration sanitize fuzz
 	@$(MAKE) --no-print-directory test-cluster
+
+# Benchmarks print one JSON object per figure; results are kept in bench/results/.
+bench: bench-proto
+
+bench-proto: build
+	@mkdir -p bench/results
+	@$(BUILD)/bench/bench_proto | tee bench/results/proto.json
 
 demo: build cassandra-up
 	@$(BUILD)/examples/c/cqlio-server-options 127.0.0.1 9042

@@ -47,34 +47,6 @@ uint8_t *cql_buf_take(cql_buf *b, size_t *len)
     return data;
 }
 
-void cql_buf_put(cql_buf *b, const void *bytes, size_t n)
-{
-    if (n == 0 || !cql_buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, bytes, n);
-    b->len += n;
-}
-
-void cql_buf_put_u8(cql_buf *b, uint8_t v) { cql_buf_put(b, &v, 1); }
-
-void cql_buf_put_u16(cql_buf *b, uint16_t v)
-{
-    uint8_t p[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    cql_buf_put(b, p, 2);
-}
-
-void cql_buf_put_u32(cql_buf *b, uint32_t v)
-{
-    uint8_t p[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    cql_buf_put(b, p, 4);
-}
-
-void cql_buf_put_u64(cql_buf *b, uint64_t v)
-{
-    cql_buf_put_u32(b, (uint32_t)(v >> 32));
-    cql_buf_put_u32(b, (uint32_t)v);
-}
-
 void cql_buf_patch_u32(cql_buf *b, size_t at, uint32_t v)
 {
     if (b->failed != CQL_OK || at > b->len || b->len - at < 4)
@@ -88,7 +60,7 @@ void cql_buf_patch_u32(cql_buf *b, size_t at, uint32_t v)
 void cql_buf_put_string(cql_buf *b, const char *s, size_t n)
 {
     if (n > UINT16_MAX) {
-        fail(b, CQL_E_LIMIT);
+        fail(b, CQL_E_ARG); /* too long for its [short] length: the caller's value */
         return;
     }
     cql_buf_put_u16(b, (uint16_t)n);
@@ -98,7 +70,7 @@ void cql_buf_put_string(cql_buf *b, const char *s, size_t n)
 void cql_buf_put_long_string(cql_buf *b, const char *s, size_t n)
 {
     if (n > INT32_MAX) {
-        fail(b, CQL_E_LIMIT);
+        fail(b, CQL_E_ARG);
         return;
     }
     cql_buf_put_u32(b, (uint32_t)n);

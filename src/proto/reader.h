@@ -9,6 +9,24 @@
 
 #include "cqlio.h"
 
+#include <string.h>
+
+/* Big-endian loads from any alignment; GCC and Clang turn these into one
+ * load and a byte swap, which the row index's inner loop depends on. */
+static inline uint32_t cql_load_be32(const uint8_t *p)
+{
+#if defined(__GNUC__)
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+#else
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+#endif
+}
+
 typedef struct cql_reader {
     const uint8_t *buf;
     size_t len;

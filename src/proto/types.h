@@ -34,7 +34,9 @@ struct cql_type {
  * org.apache.cassandra.db.marshal.VectorType(<class>, <n>) becomes a VECTOR
  * whose element type is parsed from <class> (marshal class names, nested
  * ones and FrozenType/ReversedType wrappers included); any other custom class
- * stays CUSTOM. Depth and child counts are checked against limits (NULL =
+ * stays CUSTOM, and so does a VectorType class that does not parse (or
+ * would break the limits), so the column can still be read as raw bytes.
+ * Depth and child counts are checked against limits (NULL =
  * defaults) before anything is allocated for them. On failure the reader
  * holds the diagnostic and *out is NULL. */
 cql_rc cql_type_parse(cql_reader *r, const cql_limits *limits, cql_type **out);
@@ -63,10 +65,37 @@ size_t cql_type_format(const cql_type *t, char *buf, size_t cap);
 
 /* The encoded size of one value of this type when it is fixed (int 4,
  * bigint 8, uuid 16, ...), or 0 when values vary in size. Vectors use it to
- * choose between packed elements and length-prefixed ones. */
+ * choose between packed elements and length-prefixed ones.
+ * It follows Cassandra's AbstractType.valueLengthIfFixed(), which decides the
+ * vector layout on the server: boolean 1, int 4, float 4, bigint 8, double 8,
+ * timestamp 8, uuid 16, timeuuid 16, and a vector of those (element size times
+ * dimension). tinyint, smallint, date, time and counter are NOT fixed here
+ * although their cells always have one size (see cql_type_value_size):
+ * Cassandra 5 writes them length-prefixed inside vectors. */
 size_t cql_type_fixed_size(const cql_type *t);
 
 /* Frees the tree. NULL is a no-op. */
 void cql_type_free(cql_type *t);
+
+/* The marshal class name of t, as Cassandra spells it
+ * ("org.apache.cassandra.db.marshal.MapType(...UTF8Type,...Int32Type)"):
+ * the inverse of cql_type_parse_class and what cql_type_encode writes for a
+ * VECTOR. A direct child of a VECTOR that is a collection or UDT is wrapped
+ * in FrozenType(...), as Cassandra writes it. snprintf-like, as cql_type_format. */
+size_t cql_type_class_name(const cql_type *t, char *buf, size_t cap);
+
+/* The exact size of every value of a scalar type (tinyint 1, smallint 2,
+ * date 4, time 8, counter 8, as well as the types cql_type_fixed_size
+ * names), or 0 when values vary in size. Unlike cql_type_fixed_size this is
+ * about one cell, not about vector layout. */
+size_t cql_type_value_size(const cql_type *t);
+
+/* The limits in force for `limits` (NULL or a zero field means the default).
+ * max_depth is also capped at CQL_DEPTH_CEILING whatever the caller asks:
+ * decoders recurse once per level, and the cap keeps hostile nesting from
+ * exhausting the stack. */
+#define CQL_DEPTH_CEILING 1024u
+uint32_t cql_limits_max_depth(const cql_limits *limits);
+uint32_t cql_limits_max_elements(const cql_limits *limits);
 
 #endif
