@@ -93,20 +93,24 @@ static double decode_page(uint8_t *body, size_t len)
     cql_value v[COLUMNS];
     cql_rows_cursor_init(&cur, r);
     while (cql_rows_next(&cur, v)) {
-        int32_t id;
-        int64_t n, at;
-        double score;
-        uint8_t uid[16];
-        bool ok;
-        cql_str label, data;
-        cql_decode_int(v[0].ptr, v[0].len, &id, NULL);
-        cql_decode_bigint(v[1].ptr, v[1].len, &n, NULL);
-        cql_decode_text(v[2].ptr, v[2].len, false, &label, NULL);
-        cql_decode_double(v[3].ptr, v[3].len, &score, NULL);
-        cql_decode_timestamp(v[4].ptr, v[4].len, &at, NULL);
-        cql_decode_uuid(v[5].ptr, v[5].len, uid, NULL);
-        cql_decode_boolean(v[6].ptr, v[6].len, &ok, NULL);
-        cql_decode_blob(v[7].ptr, v[7].len, &data, NULL);
+        int32_t id = 0;
+        int64_t n = 0, at = 0;
+        double score = 0;
+        uint8_t uid[16] = {0};
+        bool ok = false;
+        cql_str label = {"", 0}, data = {"", 0};
+        unsigned bad = cql_decode_int(v[0].ptr, v[0].len, &id, NULL) |
+                       cql_decode_bigint(v[1].ptr, v[1].len, &n, NULL) |
+                       cql_decode_text(v[2].ptr, v[2].len, false, &label, NULL) |
+                       cql_decode_double(v[3].ptr, v[3].len, &score, NULL) |
+                       cql_decode_timestamp(v[4].ptr, v[4].len, &at, NULL) |
+                       cql_decode_uuid(v[5].ptr, v[5].len, uid, NULL) |
+                       cql_decode_boolean(v[6].ptr, v[6].len, &ok, NULL) |
+                       cql_decode_blob(v[7].ptr, v[7].len, &data, NULL);
+        if (bad) {
+            fprintf(stderr, "bench_proto: a cell did not decode\n");
+            exit(1);
+        }
         sum += id + (double)n + (double)label.len + score + (double)at + uid[0] + ok +
                (double)data.len;
     }

@@ -32,6 +32,8 @@ bool cql_buf_reserve(cql_buf *b, size_t n)
 
 void cql_buf_free(cql_buf *b)
 {
+    if (b == NULL)
+        return;
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;

@@ -25,7 +25,7 @@ uint8_t *cql_buf_take(cql_buf *b, size_t *len);
 static inline bool cql_buf_room(cql_buf *b, size_t n)
 {
     return (b->cap - b->len >= n && b->failed == CQL_OK &&
-            (b->limit == 0 || b->limit - b->len >= n)) ||
+            (b->limit == 0 || (b->len <= b->limit && b->limit - b->len >= n))) ||
            cql_buf_reserve(b, n);
 }
 

@@ -72,7 +72,8 @@ static bool begin(encoder *e, cql_buf *out, const cql_request_opts *opts, uint8_
             return bad_arg(e);
         cql_buf_put_u16(out, opts->payload_count);
         for (uint16_t i = 0; i < opts->payload_count; i++) {
-            if (!str_ok(opts->payload_keys[i]) || opts->payload_values[i].len < CQL_NULL)
+            if (!str_ok(opts->payload_keys[i]) || opts->payload_values[i].len < CQL_NULL ||
+                !value_ok(opts->payload_values[i]))
                 return bad_arg(e);
             cql_buf_put_string(out, opts->payload_keys[i].ptr, opts->payload_keys[i].len);
             put_value(out, opts->payload_values[i]);

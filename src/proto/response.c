@@ -177,8 +177,9 @@ static bool decode_error(cql_reader *r, cql_response *resp)
     case CQL_ERROR_WRITE_TIMEOUT:
         if (!read_ack_counts(r, e) || !cql_read_string(r, &e->write_type, "error: write type"))
             return false;
-        /* v5 adds <contentions> for CAS writes; read it when it is there. */
-        if (str_is(e->write_type, "CAS") && cql_reader_left(r) >= 2) {
+        /* v5 adds <contentions> for CAS writes. */
+        if (resp->header.version >= 5 && str_is(e->write_type, "CAS") &&
+            cql_reader_left(r) >= 2) {
             uint16_t c;
             cql_read_u16(r, &c, "error: contentions");
             e->contentions = c;
@@ -303,7 +304,7 @@ static bool decode_body(cql_reader *r, cql_response *resp, const cql_limits *lim
         cql_diag d;
         size_t at = r->off;
         const uint8_t *rest = r->buf ? r->buf + at : NULL; /* an empty body has no buffer */
-        if (cql_supported_decode(rest, r->len - at, &resp->supported, &d) != CQL_OK)
+        if (cql_supported_decode_within(rest, r->len - at, &resp->supported, &d) != CQL_OK)
             return cql_reader_fail(r, d.rc, at + d.offset, d.what);
         r->off = r->len;
         return true;
@@ -341,8 +342,13 @@ cql_rc cql_response_decode(const cql_envelope_header *header, uint8_t *body,
     resp->body = body;
     if (!header->response)
         cql_reader_fail(&r, CQL_E_PROTOCOL, 0, "response: envelope is a request");
-    else if (header->flags & CQL_FLAG_COMPRESSION)
+    else if ((header->flags & CQL_FLAG_COMPRESSION) && header->version < 5)
         cql_reader_fail(&r, CQL_E_PROTOCOL, 1, "response: body still compressed");
+    else if (header->version < 4 && header->opcode != CQL_OP_ERROR &&
+             header->opcode != CQL_OP_SUPPORTED)
+        /* v3 answers only matter while negotiating (its ERROR, SUPPORTED); its other
+         * bodies differ from v4's (no pk indexes in Prepared, for one). */
+        cql_reader_fail(&r, CQL_E_PROTOCOL, 0, "response: protocol v3 is not spoken");
     else
         decode_body(&r, resp, limits);
     if (!cql_reader_ok(&r)) {

@@ -97,4 +97,9 @@ bool cql_rows_begin(cql_reader *r, cql_response *resp, const cql_limits *limits)
 
 void cql_metadata_destroy(cql_metadata *m);
 
+/* cql_supported_decode for a SUPPORTED inside a response, where bytes after
+ * the map are future extensions to ignore rather than an error. */
+cql_rc cql_supported_decode_within(const uint8_t *body, size_t len, cql_supported **out,
+                                   cql_diag *diag);
+
 #endif

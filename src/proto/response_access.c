@@ -13,7 +13,7 @@ const cql_envelope_header *cql_response_header(const cql_response *r)
 
 bool cql_response_tracing_id(const cql_response *r, uint8_t out[16])
 {
-    if (r == NULL || !r->has_tracing_id)
+    if (r == NULL || out == NULL || !r->has_tracing_id)
         return false;
     memcpy(out, r->tracing_id, 16);
     return true;

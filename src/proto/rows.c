@@ -70,6 +70,8 @@ static bool read_row(const cql_response *resp, size_t *off, cql_value *cells, cq
 
 void cql_rows_cursor_init(cql_rows_cursor *cur, const cql_response *resp)
 {
+    if (cur == NULL)
+        return;
     cur->response = resp;
     cur->row = 0;
     cur->offset = resp ? resp->rows_start : 0;
@@ -78,6 +80,8 @@ void cql_rows_cursor_init(cql_rows_cursor *cur, const cql_response *resp)
 
 bool cql_rows_next(cql_rows_cursor *cur, cql_value *cells)
 {
+    if (cur == NULL)
+        return false;
     const cql_response *resp = cur->response;
     if (cur->diag.rc != CQL_OK || cur->row >= cql_response_row_count(resp))
         return false;

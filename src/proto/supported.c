@@ -5,7 +5,7 @@
  * (every key and value costs at least two bytes), so no allocation is sized
  * by an unchecked length.
  */
-#include "proto/reader.h"
+#include "proto/response.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,8 @@ struct cql_supported {
 };
 
 /* Walks the multimap; with s == NULL it only validates and counts. */
-static void walk(cql_reader *r, struct cql_supported *s, size_t *nkeys, size_t *nvalues)
+static void walk(cql_reader *r, struct cql_supported *s, bool trailing_ok, size_t *nkeys,
+                 size_t *nvalues)
 {
     uint16_t keys = 0;
     size_t v = 0;
@@ -39,7 +40,7 @@ static void walk(cql_reader *r, struct cql_supported *s, size_t *nkeys, size_t *
                 s->values[v] = value;
         }
     }
-    if (cql_reader_ok(r) && cql_reader_left(r) != 0)
+    if (!trailing_ok && cql_reader_ok(r) && cql_reader_left(r) != 0)
         cql_reader_fail(r, CQL_E_MALFORMED, r->off, "string multimap: bytes after the last entry");
     *nkeys = keys;
     *nvalues = v;
@@ -47,16 +48,18 @@ static void walk(cql_reader *r, struct cql_supported *s, size_t *nkeys, size_t *
         s->first_value[keys] = v;
 }
 
-cql_rc cql_supported_decode(const uint8_t *body, size_t len, cql_supported **out, cql_diag *diag)
+static cql_rc decode(const uint8_t *body, size_t len, bool trailing_ok, cql_supported **out,
+                     cql_diag *diag)
 {
     cql_reader r = cql_reader_make(body, len);
     size_t nkeys = 0, nvalues = 0;
+    if (out != NULL)
+        *out = NULL;
     if (out == NULL || (body == NULL && len != 0)) {
         cql_reader_fail(&r, CQL_E_ARG, 0, "SUPPORTED: NULL body or output");
         return cql_reader_report(&r, diag);
     }
-    *out = NULL;
-    walk(&r, NULL, &nkeys, &nvalues);
+    walk(&r, NULL, trailing_ok, &nkeys, &nvalues);
     if (!cql_reader_ok(&r))
         return cql_reader_report(&r, diag);
 
@@ -75,9 +78,20 @@ cql_rc cql_supported_decode(const uint8_t *body, size_t len, cql_supported **out
     if (len)
         memcpy(s->body, body, len);
     r = cql_reader_make(s->body, len);
-    walk(&r, s, &s->nkeys, &nvalues);
+    walk(&r, s, trailing_ok, &s->nkeys, &nvalues);
     *out = s;
     return cql_reader_report(&r, diag);
+}
+
+cql_rc cql_supported_decode(const uint8_t *body, size_t len, cql_supported **out, cql_diag *diag)
+{
+    return decode(body, len, false, out, diag);
+}
+
+cql_rc cql_supported_decode_within(const uint8_t *body, size_t len, cql_supported **out,
+                                   cql_diag *diag)
+{
+    return decode(body, len, true, out, diag);
 }
 
 size_t cql_supported_count(const cql_supported *s) { return s ? s->nkeys : 0; }

@@ -27,6 +27,8 @@
 #include "proto/buf.h"
 #include "proto/types.h"
 
+#include <string.h>
+
 #define CQL_VALUE_NULL (-1)
 #define CQL_VALUE_UNSET (-2)
 
@@ -60,25 +62,164 @@ void cql_vint_put_signed(cql_buf *b, int64_t v);
 /* ------------------------------------------------------------------------ */
 
 /* All of these: CQL_OK with *out set; CQL_E_ARG for a null or unset cell or
- * a NULL output; CQL_E_MALFORMED for a wrong size or an invalid value. */
-cql_rc cql_decode_boolean(const uint8_t *p, int32_t n, bool *out, cql_diag *diag);
-cql_rc cql_decode_tinyint(const uint8_t *p, int32_t n, int8_t *out, cql_diag *diag);
-cql_rc cql_decode_smallint(const uint8_t *p, int32_t n, int16_t *out, cql_diag *diag);
-cql_rc cql_decode_int(const uint8_t *p, int32_t n, int32_t *out, cql_diag *diag);
-cql_rc cql_decode_bigint(const uint8_t *p, int32_t n, int64_t *out, cql_diag *diag);
-cql_rc cql_decode_counter(const uint8_t *p, int32_t n, int64_t *out, cql_diag *diag);
+ * a NULL output; CQL_E_MALFORMED for a wrong size or an invalid value.
+ * The fixed-size ones are inline: they run once per cell in every row loop,
+ * where a call costs more than the decoding. */
+
+static inline cql_rc cql_value_report_(cql_diag *diag, cql_rc rc, size_t offset, const char *what)
+{
+    if (diag != NULL) {
+        diag->rc = rc;
+        diag->offset = offset;
+        diag->what = what;
+    }
+    return rc;
+}
+
+/* A cell of exactly `size` bytes into a non-NULL output, or the reason why not. */
+static inline cql_rc cql_value_check_(const uint8_t *p, int32_t n, const void *out, size_t size,
+                                      const char *null_what, const char *size_what,
+                                      cql_diag *diag)
+{
+    if (n < 0 || out == NULL || (p == NULL && n > 0))
+        return cql_value_report_(diag, CQL_E_ARG, 0, null_what);
+    if ((size_t)n != size)
+        return cql_value_report_(diag, CQL_E_MALFORMED, 0, size_what);
+    return cql_value_report_(diag, CQL_OK, 0, NULL);
+}
+
+static inline uint64_t cql_value_be_(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Two's complement without implementation-defined conversions. */
+static inline int64_t cql_value_sign_extend_(uint64_t v, size_t bytes)
+{
+    uint64_t sign = UINT64_C(1) << (8 * bytes - 1);
+    if ((v & sign) == 0)
+        return (int64_t)v;
+    uint64_t mask = bytes == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * bytes)) - 1;
+    uint64_t magnitude = (~v + 1) & mask;
+    return magnitude > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)magnitude;
+}
+
+/* One decoder per fixed-size type: check, then read `size` big-endian bytes. */
+#define CQL_FIXED_CHECK_(name, size, out)                                                          \
+    cql_rc rc_ = cql_value_check_(p, n, out, size, name ": null value or NULL output",             \
+                                  name ": value is not " #size " bytes", diag);                    \
+    if (rc_ != CQL_OK)                                                                             \
+    return rc_
+
+static inline cql_rc cql_decode_boolean(const uint8_t *p, int32_t n, bool *out, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("boolean", 1, out);
+    *out = p[0] != 0; /* §5.4: any non-zero byte is true */
+    return CQL_OK;
+}
+
+static inline cql_rc cql_decode_tinyint(const uint8_t *p, int32_t n, int8_t *out, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("tinyint", 1, out);
+    *out = (int8_t)cql_value_sign_extend_(p[0], 1);
+    return CQL_OK;
+}
+
+static inline cql_rc cql_decode_smallint(const uint8_t *p, int32_t n, int16_t *out,
+                                         cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("smallint", 2, out);
+    *out = (int16_t)cql_value_sign_extend_(cql_value_be_(p, 2), 2);
+    return CQL_OK;
+}
+
+static inline cql_rc cql_decode_int(const uint8_t *p, int32_t n, int32_t *out, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("int", 4, out);
+    *out = (int32_t)cql_value_sign_extend_(cql_value_be_(p, 4), 4);
+    return CQL_OK;
+}
+
+static inline cql_rc cql_decode_bigint(const uint8_t *p, int32_t n, int64_t *out, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("bigint", 8, out);
+    *out = cql_value_sign_extend_(cql_value_be_(p, 8), 8);
+    return CQL_OK;
+}
+
+static inline cql_rc cql_decode_counter(const uint8_t *p, int32_t n, int64_t *out, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("counter", 8, out);
+    *out = cql_value_sign_extend_(cql_value_be_(p, 8), 8);
+    return CQL_OK;
+}
+
 /* Milliseconds since the Unix epoch, negative before it. */
-cql_rc cql_decode_timestamp(const uint8_t *p, int32_t n, int64_t *ms, cql_diag *diag);
-cql_rc cql_decode_float(const uint8_t *p, int32_t n, float *out, cql_diag *diag);
-cql_rc cql_decode_double(const uint8_t *p, int32_t n, double *out, cql_diag *diag);
+static inline cql_rc cql_decode_timestamp(const uint8_t *p, int32_t n, int64_t *ms,
+                                          cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("timestamp", 8, ms);
+    *ms = cql_value_sign_extend_(cql_value_be_(p, 8), 8);
+    return CQL_OK;
+}
+
+static inline cql_rc cql_decode_float(const uint8_t *p, int32_t n, float *out, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("float", 4, out);
+    uint32_t bits = (uint32_t)cql_value_be_(p, 4);
+    memcpy(out, &bits, sizeof *out); /* IEEE 754 binary32, as the platform's float */
+    return CQL_OK;
+}
+
+static inline cql_rc cql_decode_double(const uint8_t *p, int32_t n, double *out, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("double", 8, out);
+    uint64_t bits = cql_value_be_(p, 8);
+    memcpy(out, &bits, sizeof *out);
+    return CQL_OK;
+}
+
 /* The raw unsigned day number (2^31 is 1970-01-01); see cql_date_to_days. */
-cql_rc cql_decode_date(const uint8_t *p, int32_t n, uint32_t *raw, cql_diag *diag);
-/* Nanoseconds since midnight, checked to lie in 0..CQL_TIME_MAX_NS. */
-cql_rc cql_decode_time(const uint8_t *p, int32_t n, int64_t *ns, cql_diag *diag);
+static inline cql_rc cql_decode_date(const uint8_t *p, int32_t n, uint32_t *raw, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("date", 4, raw);
+    *raw = (uint32_t)cql_value_be_(p, 4);
+    return CQL_OK;
+}
+
+/* Nanoseconds since midnight, checked to lie in 0..86399999999999. */
+static inline cql_rc cql_decode_time(const uint8_t *p, int32_t n, int64_t *ns, cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("time", 8, ns);
+    int64_t v = cql_value_sign_extend_(cql_value_be_(p, 8), 8);
+    if (v < 0 || v > INT64_C(86399999999999))
+        return cql_value_report_(diag, CQL_E_MALFORMED, 0, "time: not within 0..86399999999999 ns");
+    *ns = v;
+    return CQL_OK;
+}
+
 /* 16 bytes copied to out. */
-cql_rc cql_decode_uuid(const uint8_t *p, int32_t n, uint8_t out[16], cql_diag *diag);
+static inline cql_rc cql_decode_uuid(const uint8_t *p, int32_t n, uint8_t out[16], cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("uuid", 16, out);
+    memcpy(out, p, 16);
+    return CQL_OK;
+}
+
 /* As uuid, and the version nibble must be 1 (Cassandra's TimeUUIDType check). */
-cql_rc cql_decode_timeuuid(const uint8_t *p, int32_t n, uint8_t out[16], cql_diag *diag);
+static inline cql_rc cql_decode_timeuuid(const uint8_t *p, int32_t n, uint8_t out[16],
+                                         cql_diag *diag)
+{
+    CQL_FIXED_CHECK_("timeuuid", 16, out);
+    if ((p[6] & 0xF0) != 0x10)
+        return cql_value_report_(diag, CQL_E_MALFORMED, 6, "timeuuid: not a version 1 UUID");
+    memcpy(out, p, 16);
+    return CQL_OK;
+}
+
 /* 4 (IPv4) or 16 (IPv6) bytes copied to out; *len says which. */
 cql_rc cql_decode_inet(const uint8_t *p, int32_t n, uint8_t out[16], size_t *len,
                        cql_diag *diag);
@@ -104,17 +245,35 @@ cql_rc cql_decode_decimal(const uint8_t *p, int32_t n, int32_t *scale, const uin
 /* ascii: every byte below 0x80, else CQL_E_MALFORMED at the first one that
  * is not. The view points into p. */
 cql_rc cql_decode_ascii(const uint8_t *p, int32_t n, cql_str *out, cql_diag *diag);
-/* text (varchar): a view into p; with check_utf8, invalid UTF-8 (overlong
- * forms, surrogates, code points above U+10FFFF included) is CQL_E_MALFORMED
- * at the first bad byte. */
-cql_rc cql_decode_text(const uint8_t *p, int32_t n, bool check_utf8, cql_str *out,
-                       cql_diag *diag);
-/* blob: a view into p (any bytes). */
-cql_rc cql_decode_blob(const uint8_t *p, int32_t n, cql_str *out, cql_diag *diag);
-
 /* True when p[0..n) is valid UTF-8; otherwise *bad_at (may be NULL) is the
  * offset of the first byte of the first invalid sequence. */
 bool cql_utf8_valid(const uint8_t *p, size_t n, size_t *bad_at);
+
+/* blob: a view into p (any bytes); an empty cell is an empty view. */
+static inline cql_rc cql_decode_blob(const uint8_t *p, int32_t n, cql_str *out, cql_diag *diag)
+{
+    if (n < 0 || out == NULL || (p == NULL && n > 0))
+        return cql_value_report_(diag, CQL_E_ARG, 0, "blob: null value or NULL output");
+    out->ptr = n > 0 ? (const char *)p : "";
+    out->len = (size_t)n;
+    return cql_value_report_(diag, CQL_OK, 0, NULL);
+}
+
+/* text (varchar): a view into p; with check_utf8, invalid UTF-8 (overlong
+ * forms, surrogates, code points above U+10FFFF included) is CQL_E_MALFORMED
+ * at the first bad byte. */
+static inline cql_rc cql_decode_text(const uint8_t *p, int32_t n, bool check_utf8, cql_str *out,
+                                     cql_diag *diag)
+{
+    if (n < 0 || out == NULL || (p == NULL && n > 0))
+        return cql_value_report_(diag, CQL_E_ARG, 0, "text: null value or NULL output");
+    size_t bad = 0;
+    if (check_utf8 && !cql_utf8_valid(p, (size_t)n, &bad))
+        return cql_value_report_(diag, CQL_E_MALFORMED, bad, "text: invalid UTF-8");
+    out->ptr = n > 0 ? (const char *)p : "";
+    out->len = (size_t)n;
+    return cql_value_report_(diag, CQL_OK, 0, NULL);
+}
 
 /* ------------------------------------------------------------------------ */
 /* Numbers as text                                                           */

@@ -78,191 +78,17 @@ void cql_vint_put_signed(cql_buf *b, int64_t v)
 /* Fixed-size scalars                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* Diagnostics for the decoders below (the fixed-size ones live inline in values.h). */
 static cql_rc report(cql_diag *diag, cql_rc rc, size_t offset, const char *what)
 {
-    if (diag != NULL) {
-        diag->rc = rc;
-        diag->offset = offset;
-        diag->what = what;
-    }
-    return rc;
+    return cql_value_report_(diag, rc, offset, what);
 }
 
 static cql_rc ok(cql_diag *diag) { return report(diag, CQL_OK, 0, NULL); }
 
-typedef struct scalar {
-    size_t size;
-    const char *null_what;
-    const char *size_what;
-} scalar;
+static uint64_t be(const uint8_t *p, size_t n) { return cql_value_be_(p, n); }
 
-#define SCALAR(id, name, size)                                                                     \
-    static const scalar id = {size, name ": null value or NULL output",                            \
-                              name ": value is not " #size " bytes"}
-
-SCALAR(boolean_, "boolean", 1);
-SCALAR(tinyint_, "tinyint", 1);
-SCALAR(smallint_, "smallint", 2);
-SCALAR(int_, "int", 4);
-SCALAR(bigint_, "bigint", 8);
-SCALAR(counter_, "counter", 8);
-SCALAR(timestamp_, "timestamp", 8);
-SCALAR(float_, "float", 4);
-SCALAR(double_, "double", 8);
-SCALAR(date_, "date", 4);
-SCALAR(time_, "time", 8);
-SCALAR(uuid_, "uuid", 16);
-SCALAR(timeuuid_, "timeuuid", 16);
-
-static cql_rc check(const scalar *s, const uint8_t *p, int32_t n, const void *out, cql_diag *diag)
-{
-    if (n < 0 || out == NULL || (p == NULL && n > 0))
-        return report(diag, CQL_E_ARG, 0, s->null_what);
-    if ((size_t)n != s->size)
-        return report(diag, CQL_E_MALFORMED, 0, s->size_what);
-    return CQL_OK;
-}
-
-static uint64_t be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Two's complement without implementation-defined conversions. */
-static int64_t sign_extend(uint64_t v, size_t bytes)
-{
-    uint64_t sign = UINT64_C(1) << (8 * bytes - 1);
-    if ((v & sign) == 0)
-        return (int64_t)v;
-    uint64_t mask = bytes == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * bytes)) - 1;
-    uint64_t magnitude = (~v + 1) & mask;
-    return magnitude > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)magnitude;
-}
-
-cql_rc cql_decode_boolean(const uint8_t *p, int32_t n, bool *out, cql_diag *diag)
-{
-    cql_rc rc = check(&boolean_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    *out = p[0] != 0; /* §5.4: any non-zero byte is true */
-    return ok(diag);
-}
-
-cql_rc cql_decode_tinyint(const uint8_t *p, int32_t n, int8_t *out, cql_diag *diag)
-{
-    cql_rc rc = check(&tinyint_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    *out = (int8_t)sign_extend(p[0], 1);
-    return ok(diag);
-}
-
-cql_rc cql_decode_smallint(const uint8_t *p, int32_t n, int16_t *out, cql_diag *diag)
-{
-    cql_rc rc = check(&smallint_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    *out = (int16_t)sign_extend(be(p, 2), 2);
-    return ok(diag);
-}
-
-cql_rc cql_decode_int(const uint8_t *p, int32_t n, int32_t *out, cql_diag *diag)
-{
-    cql_rc rc = check(&int_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    *out = (int32_t)sign_extend(be(p, 4), 4);
-    return ok(diag);
-}
-
-static cql_rc int64_cell(const scalar *s, const uint8_t *p, int32_t n, int64_t *out,
-                         cql_diag *diag)
-{
-    cql_rc rc = check(s, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    *out = sign_extend(be(p, 8), 8);
-    return ok(diag);
-}
-
-cql_rc cql_decode_bigint(const uint8_t *p, int32_t n, int64_t *out, cql_diag *diag)
-{
-    return int64_cell(&bigint_, p, n, out, diag);
-}
-
-cql_rc cql_decode_counter(const uint8_t *p, int32_t n, int64_t *out, cql_diag *diag)
-{
-    return int64_cell(&counter_, p, n, out, diag);
-}
-
-cql_rc cql_decode_timestamp(const uint8_t *p, int32_t n, int64_t *ms, cql_diag *diag)
-{
-    return int64_cell(&timestamp_, p, n, ms, diag);
-}
-
-cql_rc cql_decode_float(const uint8_t *p, int32_t n, float *out, cql_diag *diag)
-{
-    cql_rc rc = check(&float_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    uint32_t bits = (uint32_t)be(p, 4);
-    memcpy(out, &bits, sizeof *out); /* IEEE 754 binary32, as the platform's float */
-    return ok(diag);
-}
-
-cql_rc cql_decode_double(const uint8_t *p, int32_t n, double *out, cql_diag *diag)
-{
-    cql_rc rc = check(&double_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    uint64_t bits = be(p, 8);
-    memcpy(out, &bits, sizeof *out);
-    return ok(diag);
-}
-
-cql_rc cql_decode_date(const uint8_t *p, int32_t n, uint32_t *raw, cql_diag *diag)
-{
-    cql_rc rc = check(&date_, p, n, raw, diag);
-    if (rc != CQL_OK)
-        return rc;
-    *raw = (uint32_t)be(p, 4);
-    return ok(diag);
-}
-
-cql_rc cql_decode_time(const uint8_t *p, int32_t n, int64_t *ns, cql_diag *diag)
-{
-    int64_t v;
-    cql_rc rc = int64_cell(&time_, p, n, &v, diag);
-    if (rc != CQL_OK)
-        return rc;
-    if (v < 0 || v > CQL_TIME_MAX_NS)
-        return report(diag, CQL_E_MALFORMED, 0, "time: not within 0..86399999999999 ns");
-    *ns = v;
-    return ok(diag);
-}
-
-cql_rc cql_decode_uuid(const uint8_t *p, int32_t n, uint8_t out[16], cql_diag *diag)
-{
-    cql_rc rc = check(&uuid_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    memcpy(out, p, 16);
-    return ok(diag);
-}
-
-cql_rc cql_decode_timeuuid(const uint8_t *p, int32_t n, uint8_t out[16], cql_diag *diag)
-{
-    cql_rc rc = check(&timeuuid_, p, n, out, diag);
-    if (rc != CQL_OK)
-        return rc;
-    if ((p[6] & 0xF0) != 0x10)
-        return report(diag, CQL_E_MALFORMED, 6, "timeuuid: not a version 1 UUID");
-    memcpy(out, p, 16);
-    return ok(diag);
-}
+static int64_t sign_extend(uint64_t v, size_t bytes) { return cql_value_sign_extend_(v, bytes); }
 
 cql_rc cql_decode_inet(const uint8_t *p, int32_t n, uint8_t out[16], size_t *len,
                        cql_diag *diag)
@@ -387,40 +213,16 @@ bool cql_utf8_valid(const uint8_t *p, size_t n, size_t *bad_at)
     return i == n;
 }
 
-static cql_rc text_cell(const uint8_t *p, int32_t n, cql_str *out, cql_diag *diag,
-                        const char *what)
-{
-    if (n < 0 || out == NULL || (p == NULL && n > 0))
-        return report(diag, CQL_E_ARG, 0, what);
-    out->ptr = n > 0 ? (const char *)p : "";
-    out->len = (size_t)n;
-    return ok(diag);
-}
-
 cql_rc cql_decode_ascii(const uint8_t *p, int32_t n, cql_str *out, cql_diag *diag)
 {
-    cql_rc rc = text_cell(p, n, out, diag, "ascii: null value or NULL output");
-    if (rc != CQL_OK)
-        return rc;
+    if (n < 0 || out == NULL || (p == NULL && n > 0))
+        return report(diag, CQL_E_ARG, 0, "ascii: null value or NULL output");
     for (size_t i = 0; i < (size_t)n; i++)
         if (p[i] >= 0x80)
             return report(diag, CQL_E_MALFORMED, i, "ascii: byte above 0x7F");
-    return CQL_OK;
-}
-
-cql_rc cql_decode_text(const uint8_t *p, int32_t n, bool check_utf8, cql_str *out,
-                       cql_diag *diag)
-{
-    cql_rc rc = text_cell(p, n, out, diag, "text: null value or NULL output");
-    size_t bad = 0;
-    if (rc == CQL_OK && check_utf8 && !cql_utf8_valid(p, (size_t)n, &bad))
-        return report(diag, CQL_E_MALFORMED, bad, "text: invalid UTF-8");
-    return rc;
-}
-
-cql_rc cql_decode_blob(const uint8_t *p, int32_t n, cql_str *out, cql_diag *diag)
-{
-    return text_cell(p, n, out, diag, "blob: null value or NULL output");
+    out->ptr = n > 0 ? (const char *)p : "";
+    out->len = (size_t)n;
+    return ok(diag);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -247,6 +247,33 @@ TEST(buffer_limit_gives_limit_and_rolls_back)
     cql_buf_free(&b);
 }
 
+/* Found in review: a payload value with bytes but no pointer crashed the encoders. */
+TEST(payload_value_without_bytes_is_an_argument_error)
+{
+    cql_buf b = {0};
+    cql_str keys[] = {S("k")};
+    cql_value values[] = {{NULL, 5}};
+    cql_request_opts o = {.version = 4, .payload_keys = keys, .payload_values = values,
+                          .payload_count = 1};
+    CHECK_EQ_INT(cql_encode_query(&b, &o, S("Q"), NULL), CQL_E_ARG);
+    CHECK_EQ_INT(b.len, 0);
+    cql_buf_free(&b);
+    cql_buf_free(NULL);
+}
+
+/* Found in review: a limit set below what the buffer already holds wrapped around. */
+TEST(limit_below_the_current_length_refuses_more)
+{
+    cql_buf b = {0};
+    cql_request_opts o = {.version = 4};
+    for (int i = 0; i < 20; i++)
+        REQUIRE(cql_encode_options(&b, &o) == CQL_OK);
+    b.limit = 100; /* 180 bytes held */
+    CHECK_EQ_INT(cql_encode_options(&b, &o), CQL_E_LIMIT);
+    CHECK_EQ_INT(b.len, 180);
+    cql_buf_free(&b);
+}
+
 int main(void)
 {
     RUN(options_is_a_bare_header);
@@ -261,5 +288,7 @@ int main(void)
     RUN(requests_coalesce_into_one_buffer);
     RUN(invalid_arguments_are_refused_and_leave_the_buffer_unchanged);
     RUN(buffer_limit_gives_limit_and_rolls_back);
+    RUN(payload_value_without_bytes_is_an_argument_error);
+    RUN(limit_below_the_current_length_refuses_more);
     return harness_done();
 }

@@ -581,6 +581,57 @@ TEST(requests_compressed_bodies_and_unknown_kinds_are_refused)
     CHECK_EQ_INT(cql_response_decode(NULL, NULL, NULL, &r, &d), CQL_E_ARG);
 }
 
+/* Found in review: v4 has no <contentions>, whatever follows a CAS write type. */
+TEST(v4_write_timeout_has_no_contentions_even_with_trailing_bytes)
+{
+    cql_buf b = {0};
+    cql_response *r;
+    cql_buf_put_u32(&b, CQL_ERROR_WRITE_TIMEOUT);
+    put_str(&b, "timeout");
+    cql_buf_put_u16(&b, CQL_CONSISTENCY_SERIAL);
+    cql_buf_put_u32(&b, 0);
+    cql_buf_put_u32(&b, 1);
+    put_str(&b, "CAS");
+    cql_buf_put_u16(&b, 0x1234);
+    REQUIRE(decode(&b, 4, CQL_OP_ERROR, 0, &r, NULL) == CQL_OK);
+    CHECK_EQ_INT(cql_response_error(r)->contentions, -1);
+    cql_response_free(r);
+}
+
+/* Found in review: trailing bytes are future extensions in every response. */
+TEST(supported_response_ignores_trailing_bytes)
+{
+    cql_buf b = {0};
+    cql_response *r;
+    cql_buf_put_u16(&b, 0);
+    cql_buf_put_u32(&b, 0xDEADBEEF);
+    REQUIRE(decode(&b, 5, CQL_OP_SUPPORTED, 0, &r, NULL) == CQL_OK);
+    CHECK_EQ_INT(cql_supported_count(cql_response_supported(r)), 0);
+    cql_response_free(r);
+}
+
+/* Found in review: v5 ignores the compression flag; v3 is decoded only while negotiating. */
+TEST(v5_ignores_the_compression_flag_and_v3_is_refused_past_negotiation)
+{
+    cql_buf b = {0};
+    cql_response *r;
+    cql_diag d;
+    cql_buf_put_u32(&b, CQL_RESULT_VOID);
+    REQUIRE(decode(&b, 5, CQL_OP_RESULT, CQL_FLAG_COMPRESSION, &r, NULL) == CQL_OK);
+    cql_response_free(r);
+    cql_buf_put_u32(&b, CQL_RESULT_VOID);
+    CHECK_EQ_INT(decode(&b, 3, CQL_OP_RESULT, 0, &r, &d), CQL_E_PROTOCOL);
+    cql_buf_put_u32(&b, CQL_ERROR_PROTOCOL);
+    put_str(&b, "Invalid or unsupported protocol version (6)");
+    REQUIRE(decode(&b, 3, CQL_OP_ERROR, 0, &r, NULL) == CQL_OK);
+    CHECK_EQ_INT(cql_response_error(r)->code, CQL_ERROR_PROTOCOL);
+    uint8_t id[16];
+    CHECK(!cql_response_tracing_id(r, NULL) && !cql_response_tracing_id(r, id));
+    cql_response_free(r);
+    cql_rows_cursor_init(NULL, NULL);
+    CHECK(!cql_rows_next(NULL, NULL));
+}
+
 int main(void)
 {
     RUN(ready_and_authenticate);
@@ -605,5 +656,8 @@ int main(void)
     RUN(events_topology_status_and_schema);
     RUN(tracing_id_warnings_and_custom_payload_precede_the_message);
     RUN(requests_compressed_bodies_and_unknown_kinds_are_refused);
+    RUN(v4_write_timeout_has_no_contentions_even_with_trailing_bytes);
+    RUN(supported_response_ignores_trailing_bytes);
+    RUN(v5_ignores_the_compression_flag_and_v3_is_refused_past_negotiation);
     return harness_done();
 }

@@ -589,7 +589,7 @@ TEST(text_and_blobs_round_trip_empty_and_non_ascii)
         CHECK_EQ_INT(cql_encode_text(&b, texts[i], strlen(texts[i])), CQL_OK);
         const uint8_t *p;
         int32_t n;
-        cql_str s;
+        cql_str s = {"", 0};
         CHECK(cell_at(&b, 0, &p, &n));
         CHECK_EQ_INT(cql_decode_text(p, n, true, &s, NULL), CQL_OK);
         CHECK(s.len == strlen(texts[i]) && memcmp(s.ptr, texts[i], s.len) == 0);
