@@ -58,6 +58,11 @@ typedef enum cql_rc {
     CQL_E_NOMEM = 4,     /* an allocation failed */
     CQL_E_PROTOCOL = 5,  /* well-formed, but not allowed by the protocol here */
     CQL_E_ARG = 6,       /* the caller passed an invalid argument */
+    CQL_E_CLOSED = 7,    /* the connection (or session) is closed or failed */
+    CQL_E_BUSY = 8,      /* every stream id of the connection is in use */
+    CQL_E_TIMEOUT = 9,   /* a deadline passed */
+    CQL_E_SERVER = 10,   /* the server answered with an ERROR */
+    CQL_E_NETWORK = 11,  /* the network failed: refused, reset, closed by the peer */
 } cql_rc;
 
 /* A static, human-readable name for a status code ("truncated", ...). */

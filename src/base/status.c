@@ -15,6 +15,11 @@ const char *cql_rc_str(cql_rc rc)
     case CQL_E_NOMEM: return "out of memory";
     case CQL_E_PROTOCOL: return "protocol violation";
     case CQL_E_ARG: return "invalid argument";
+    case CQL_E_CLOSED: return "closed";
+    case CQL_E_BUSY: return "no stream id free";
+    case CQL_E_TIMEOUT: return "timed out";
+    case CQL_E_SERVER: return "server error";
+    case CQL_E_NETWORK: return "network error";
     }
     return "unknown status";
 }

@@ -5,6 +5,7 @@
  * small arrays of lists and the row index.
  */
 #include "proto/response.h"
+#include "proto/inbound.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -321,25 +322,26 @@ static bool decode_body(cql_reader *r, cql_response *resp, const cql_limits *lim
     }
 }
 
-cql_rc cql_response_decode(const cql_envelope_header *header, uint8_t *body,
-                           const cql_limits *limits, cql_response **out, cql_diag *diag)
+static cql_rc decode(const cql_envelope_header *header, uint8_t *body, void *block,
+                     const cql_limits *limits, cql_response **out, cql_diag *diag)
 {
     cql_reader r = cql_reader_make(body, header ? header->length : 0);
     if (out != NULL)
         *out = NULL;
     if (header == NULL || out == NULL || (body == NULL && header->length != 0)) {
-        free(body);
+        free(block);
         cql_reader_fail(&r, CQL_E_ARG, 0, "response: NULL header, body or output");
         return cql_reader_report(&r, diag);
     }
     cql_response *resp = calloc(1, sizeof *resp);
     if (resp == NULL) {
-        free(body);
+        free(block);
         cql_reader_fail(&r, CQL_E_NOMEM, 0, "response: allocating");
         return cql_reader_report(&r, diag);
     }
     resp->header = *header;
     resp->body = body;
+    resp->block = block;
     if (!header->response)
         cql_reader_fail(&r, CQL_E_PROTOCOL, 0, "response: envelope is a request");
     else if ((header->flags & CQL_FLAG_COMPRESSION) && header->version < 5)
@@ -372,6 +374,21 @@ void cql_response_free(cql_response *resp)
     cql_metadata_destroy(resp->bind_metadata);
     cql_metadata_destroy(resp->result_metadata);
     free(resp->row_offsets);
-    free(resp->body);
+    free(resp->block);
     free(resp);
+}
+
+cql_rc cql_response_decode(const cql_envelope_header *header, uint8_t *body,
+                           const cql_limits *limits, cql_response **out, cql_diag *diag)
+{
+    return decode(header, body, body, limits, out, diag);
+}
+
+cql_rc cql_response_decode_envelope(cql_envelope *envelope, const cql_limits *limits,
+                                    cql_response **out, cql_diag *diag)
+{
+    if (envelope == NULL)
+        return decode(NULL, NULL, NULL, limits, out, diag);
+    return decode(&envelope->header, envelope->header.length ? envelope->body : NULL, envelope,
+                  limits, out, diag);
 }

@@ -39,6 +39,7 @@ enum {
 struct cql_response {
     cql_envelope_header header;
     uint8_t *body;
+    void *block; /* what to free for the body: body itself, or the envelope holding it */
     bool has_tracing_id;
     uint8_t tracing_id[16];
     cql_str *warnings;
@@ -96,6 +97,12 @@ bool cql_metadata_parse(cql_reader *r, uint8_t version, bool prepared_bind,
 bool cql_rows_begin(cql_reader *r, cql_response *resp, const cql_limits *limits);
 
 void cql_metadata_destroy(cql_metadata *m);
+
+/* cql_response_decode for an envelope from the inbound assembler: takes
+ * ownership of the whole envelope (its body lives inside it) in every case. */
+struct cql_envelope;
+cql_rc cql_response_decode_envelope(struct cql_envelope *envelope, const cql_limits *limits,
+                                    cql_response **out, cql_diag *diag);
 
 /* cql_supported_decode for a SUPPORTED inside a response, where bytes after
  * the map are future extensions to ignore rather than an error. */
