@@ -27,6 +27,13 @@ static inline uint32_t cql_load_be32(const uint8_t *p)
 #endif
 }
 
+/* A view equal to a NUL-terminated string. */
+static inline bool cql_str_is(cql_str s, const char *text)
+{
+    size_t n = strlen(text);
+    return s.len == n && (n == 0 || memcmp(s.ptr, text, n) == 0);
+}
+
 typedef struct cql_reader {
     const uint8_t *buf;
     size_t len;

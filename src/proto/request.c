@@ -4,7 +4,7 @@
  * then the body. A failure rolls the buffer back to where it was, so a batch
  * of coalesced requests never holds half an envelope.
  */
-#include "proto/buf.h"
+#include "proto/values.h"
 
 #include <string.h>
 
@@ -39,15 +39,8 @@ static bool str_ok(cql_str s) { return s.ptr != NULL || s.len == 0; }
 
 static bool value_ok(cql_value v) { return v.len >= CQL_UNSET && (v.len < 0 || v.ptr || !v.len); }
 
-static void put_value(cql_buf *b, cql_value v)
-{
-    if (v.len < 0) {
-        cql_buf_put_u32(b, (uint32_t)v.len);
-        return;
-    }
-    cql_buf_put_u32(b, (uint32_t)v.len);
-    cql_buf_put(b, v.ptr, (size_t)v.len);
-}
+/* A [value] the caller's arguments were already checked for (value_ok). */
+static void put_value(cql_buf *b, cql_value v) { cql_encode_cell(b, v.ptr, v.len); }
 
 static bool begin(encoder *e, cql_buf *out, const cql_request_opts *opts, uint8_t opcode)
 {

@@ -158,11 +158,6 @@ static bool read_data_present(cql_reader *r, cql_server_error *e)
     return true;
 }
 
-static bool str_is(cql_str s, const char *lit)
-{
-    return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
-}
-
 static bool decode_error(cql_reader *r, cql_response *resp)
 {
     cql_server_error *e = &resp->error;
@@ -179,7 +174,7 @@ static bool decode_error(cql_reader *r, cql_response *resp)
         if (!read_ack_counts(r, e) || !cql_read_string(r, &e->write_type, "error: write type"))
             return false;
         /* v5 adds <contentions> for CAS writes. */
-        if (resp->header.version >= 5 && str_is(e->write_type, "CAS") &&
+        if (resp->header.version >= 5 && cql_str_is(e->write_type, "CAS") &&
             cql_reader_left(r) >= 2) {
             uint16_t c;
             cql_read_u16(r, &c, "error: contentions");
@@ -225,11 +220,11 @@ static bool read_schema_change(cql_reader *r, cql_response *resp)
         !cql_read_string(r, &s->keyspace, "schema change: keyspace"))
         return false;
     resp->has_schema = true;
-    if (str_is(s->target, "KEYSPACE"))
+    if (cql_str_is(s->target, "KEYSPACE"))
         return true;
     if (!cql_read_string(r, &s->name, "schema change: name"))
         return false;
-    if (str_is(s->target, "FUNCTION") || str_is(s->target, "AGGREGATE")) {
+    if (cql_str_is(s->target, "FUNCTION") || cql_str_is(s->target, "AGGREGATE")) {
         size_t n;
         if (!cql_read_string_list(r, &resp->arg_types, &n, "schema change: argument types"))
             return false;
@@ -245,10 +240,10 @@ static bool decode_event(cql_reader *r, cql_response *resp)
     if (!cql_read_string(r, &ev->type, "event: type"))
         return false;
     resp->has_event = true;
-    if (str_is(ev->type, "TOPOLOGY_CHANGE") || str_is(ev->type, "STATUS_CHANGE"))
+    if (cql_str_is(ev->type, "TOPOLOGY_CHANGE") || cql_str_is(ev->type, "STATUS_CHANGE"))
         return cql_read_string(r, &ev->change, "event: change") &&
                cql_read_inet(r, ev->address, &ev->address_len, &ev->port, true, "event: address");
-    if (str_is(ev->type, "SCHEMA_CHANGE")) {
+    if (cql_str_is(ev->type, "SCHEMA_CHANGE")) {
         if (!read_schema_change(r, resp))
             return false;
         ev->schema = resp->schema;

@@ -115,21 +115,15 @@ cql_str cql_supported_value(const cql_supported *s, size_t i, size_t j)
     return s->values[s->first_value[i] + j];
 }
 
-static bool str_eq(cql_str a, const char *b)
-{
-    size_t n = strlen(b);
-    return a.len == n && memcmp(a.ptr, b, n) == 0;
-}
-
 bool cql_supported_has(const cql_supported *s, const char *key, const char *value)
 {
     if (s == NULL || key == NULL || value == NULL)
         return false;
     for (size_t i = 0; i < s->nkeys; i++) {
-        if (!str_eq(s->keys[i], key))
+        if (!cql_str_is(s->keys[i], key))
             continue;
         for (size_t j = 0; j < cql_supported_value_count(s, i); j++)
-            if (str_eq(cql_supported_value(s, i, j), value))
+            if (cql_str_is(cql_supported_value(s, i, j), value))
                 return true;
     }
     return false;

@@ -4,8 +4,8 @@
  * the [bytes] form QUERY and EXECUTE values and collection elements take.
  *
  * A cell is (p, n) as cql_read_bytes returns it: n >= 0 bytes at p, n == -1
- * (CQL_VALUE_NULL) for null, and, in bound values only, n == -2
- * (CQL_VALUE_UNSET) for "unset".
+ * (CQL_NULL, cqlio.h) for null, and, in bound values only, n == -2
+ * (CQL_UNSET) for "unset".
  *
  * Ownership: nothing here keeps a pointer after returning. Every view handed
  * out (cql_str, element pointers, decimal digits) points into the caller's
@@ -29,8 +29,6 @@
 
 #include <string.h>
 
-#define CQL_VALUE_NULL (-1)
-#define CQL_VALUE_UNSET (-2)
 
 /* True for null and unset: the cell has no bytes at all. */
 static inline bool cql_value_is_null(int32_t n) { return n < 0; }

@@ -49,9 +49,9 @@ cql_rc cql_encode_unset(cql_buf *b)
 
 cql_rc cql_encode_cell(cql_buf *b, const uint8_t *p, int32_t n)
 {
-    if (n == CQL_VALUE_NULL)
+    if (n == CQL_NULL)
         return cql_encode_null(b);
-    if (n == CQL_VALUE_UNSET)
+    if (n == CQL_UNSET)
         return cql_encode_unset(b);
     if (n < 0 || (p == NULL && n > 0))
         return CQL_E_ARG;
@@ -282,7 +282,7 @@ cql_rc cql_encode_end(cql_buf *b, cql_encode_frame *f)
     while (cql_reader_left(&r) > 0) {
         const uint8_t *p;
         int32_t n;
-        if (!cql_read_bytes(&r, &p, &n, "") || n < CQL_VALUE_NULL)
+        if (!cql_read_bytes(&r, &p, &n, "") || n < CQL_NULL)
             return rollback(b, f, CQL_E_ARG);
         if (t->kind == CQL_TYPE_VECTOR) {
             if (n < 0 || (packed != 0 && (size_t)n != packed))

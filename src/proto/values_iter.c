@@ -191,7 +191,7 @@ bool cql_value_iter_next(cql_value_iter *it, const uint8_t **p, int32_t *n,
             cql_read_raw(&it->r, (size_t)size, &ep, w->element);
             en = (int32_t)size; /* no more than the cell's own int32 length */
         }
-    } else if (cql_read_bytes(&it->r, &ep, &en, w->element) && en < CQL_VALUE_NULL) {
+    } else if (cql_read_bytes(&it->r, &ep, &en, w->element) && en < CQL_NULL) {
         cql_reader_fail(&it->r, CQL_E_MALFORMED, at, w->element);
     }
     if (!cql_reader_ok(&it->r)) {
@@ -315,7 +315,7 @@ cql_rc cql_value_validate(const cql_type *t, const uint8_t *p, int32_t n,
                           const cql_limits *limits, cql_diag *diag)
 {
     validator v = {limits, cql_limits_max_depth(limits), {CQL_OK, 0, NULL}};
-    if (n < CQL_VALUE_UNSET)
+    if (n < CQL_UNSET)
         invalid(&v, CQL_E_MALFORMED, 0, "value: length below -2");
     else if (p == NULL && n > 0)
         invalid(&v, CQL_E_ARG, 0, "value: NULL bytes");
