@@ -45,6 +45,7 @@ struct cql_conn {
     size_t slot_cap;    /* slots allocated: grows by doubling up to 32768 */
     uint64_t used[CQL_CONN_MAX_STREAMS / 64]; /* bit set: stream id taken */
     size_t in_flight, reserved;
+    size_t ids_used; /* every id taken: waiting, reserved or internal */
     /* Deadlines of waiting requests, a min-heap indexed from the slots, so an
      * answered request's entry leaves at once: at most one entry per id. */
     deadline *heap;
@@ -67,24 +68,40 @@ struct cql_conn {
 
 /* --- events ----------------------------------------------------------------- */
 
+/* Makes room for n queued events. Every request reserves the room for its
+ * one ending before it is sent (start_request), so pushing an event owed to
+ * a request never needs memory it might not get. */
+static bool event_room(cql_conn *c, size_t n)
+{
+    if (c->ev_head + n <= c->ev_cap)
+        return true;
+    if (c->ev_head > 0) {
+        memmove(c->events, c->events + c->ev_head, c->ev_len * sizeof *c->events);
+        c->ev_head = 0;
+        if (n <= c->ev_cap)
+            return true;
+    }
+    size_t cap = c->ev_cap ? c->ev_cap : 16;
+    while (cap < n)
+        cap *= 2;
+    cql_conn_event *e = realloc(c->events, cap * sizeof *e);
+    if (e == NULL)
+        return false;
+    c->events = e;
+    c->ev_cap = cap;
+    return true;
+}
+
+/* Room for every event still owed: one per id in use, READY and CLOSED. */
+static size_t events_owed(const cql_conn *c) { return c->ev_len + c->ids_used + 2; }
+
 static void push_event(cql_conn *c, cql_conn_event ev)
 {
-    if (c->ev_head + c->ev_len == c->ev_cap) {
-        if (c->ev_head > 0) {
-            memmove(c->events, c->events + c->ev_head, c->ev_len * sizeof *c->events);
-            c->ev_head = 0;
-        } else {
-            size_t cap = c->ev_cap ? c->ev_cap * 2 : 16;
-            cql_conn_event *e = realloc(c->events, cap * sizeof *e);
-            if (e == NULL) {
-                /* Losing an event would break exactly-once; a response is at
-                 * least freed so nothing leaks, and the failure is recorded. */
-                cql_response_free(ev.response);
-                return;
-            }
-            c->events = e;
-            c->ev_cap = cap;
-        }
+    if (!event_room(c, c->ev_len + 1)) {
+        /* Only a SERVER_EVENT can get here (the rest had room reserved):
+         * dropping a push notification loses nothing a request waits for. */
+        cql_response_free(ev.response);
+        return;
     }
     c->events[c->ev_head + c->ev_len++] = ev;
 }
@@ -124,6 +141,7 @@ static int alloc_stream(cql_conn *c)
             c->slot_cap = cap;
         }
         c->used[w] |= UINT64_C(1) << bit;
+        c->ids_used++;
         return (int)id;
     }
     return -2;
@@ -142,6 +160,7 @@ static void free_stream(cql_conn *c, int16_t stream)
     s->state = SLOT_FREE;
     s->user = NULL;
     c->used[(uint16_t)stream / 64] &= ~(UINT64_C(1) << ((uint16_t)stream % 64));
+    c->ids_used--;
 }
 
 static void heap_place(cql_conn *c, size_t i, deadline d)
@@ -175,19 +194,21 @@ static void heap_sift_down(cql_conn *c, size_t i, deadline d)
     heap_place(c, i, d);
 }
 
-static bool heap_push(cql_conn *c, deadline d)
+static bool heap_room(cql_conn *c)
 {
-    if (c->heap_len == c->heap_cap) {
-        size_t cap = c->heap_cap ? c->heap_cap * 2 : 64;
-        deadline *h = realloc(c->heap, cap * sizeof *h);
-        if (h == NULL)
-            return false;
-        c->heap = h;
-        c->heap_cap = cap;
-    }
-    heap_sift_up(c, c->heap_len++, d);
+    if (c->heap_len < c->heap_cap)
+        return true;
+    size_t cap = c->heap_cap ? c->heap_cap * 2 : 64;
+    deadline *h = realloc(c->heap, cap * sizeof *h);
+    if (h == NULL)
+        return false;
+    c->heap = h;
+    c->heap_cap = cap;
     return true;
 }
+
+/* Callers make room first (heap_room), so this cannot fail. */
+static void heap_push(cql_conn *c, deadline d) { heap_sift_up(c, c->heap_len++, d); }
 
 /* Removes the stream's deadline, if it has one. */
 static void heap_remove(cql_conn *c, int16_t stream)
@@ -238,7 +259,8 @@ static void fail_server(cql_conn *c, const cql_response *r, const char *what)
     const cql_server_error *e = cql_response_error(r);
     c->error.server_code = e->code;
     snprintf(c->error.server_message, sizeof c->error.server_message, "%.*s",
-             (int)(e->message.len < 159 ? e->message.len : 159), e->message.ptr);
+             (int)(e->message.len < 159 ? e->message.len : 159),
+             e->message.ptr ? e->message.ptr : "");
     /* Cassandra answers a version it does not speak with a PROTOCOL_ERROR
      * naming the version; the caller retries with an older one. */
     if (e->code == CQL_ERROR_PROTOCOL && c->state == ST_HANDSHAKE &&
@@ -259,8 +281,14 @@ static cql_rc emit(cql_conn *c, cql_conn_encode_fn encode, void *arg, int16_t st
     cql_buf *target = c->framed ? &c->pending : v4_lz4 ? &c->scratch : &c->out;
     size_t before = target->len;
     cql_rc rc = encode(target, &opts, arg);
-    if (rc != CQL_OK || !v4_lz4)
+    if (rc != CQL_OK) {
+        /* Whatever the encoder left must not reach the wire under a freed id. */
+        target->len = before;
+        target->failed = CQL_OK;
         return rc;
+    }
+    if (!v4_lz4)
+        return CQL_OK;
     /* v4 (§5): the body is replaced by its LZ4 form and the flag set. */
     const uint8_t *env = c->scratch.data + before;
     size_t body_len = c->scratch.len - before - CQL_ENVELOPE_HEADER_SIZE;
@@ -281,9 +309,14 @@ static cql_rc emit(cql_conn *c, cql_conn_encode_fn encode, void *arg, int16_t st
 }
 
 /* Takes a stream id for a request (user or internal) and writes it. */
+static bool heap_room(cql_conn *c);
+
 static cql_rc start_request(cql_conn *c, cql_conn_encode_fn encode, void *arg, void *user,
                             uint64_t deadline_ms, int internal, int16_t *stream_out)
 {
+    /* Everything that could fail is done before a byte is written. */
+    if (!event_room(c, events_owed(c) + 1) || (deadline_ms != UINT64_MAX && !heap_room(c)))
+        return CQL_E_NOMEM;
     int id = alloc_stream(c);
     if (id == -2)
         return CQL_E_BUSY;
@@ -293,6 +326,7 @@ static cql_rc start_request(cql_conn *c, cql_conn_encode_fn encode, void *arg, v
     cql_rc rc = emit(c, encode, arg, stream);
     if (rc != CQL_OK) {
         c->used[(size_t)id / 64] &= ~(UINT64_C(1) << ((size_t)id % 64));
+        c->ids_used--;
         return rc;
     }
     slot *s = &c->slots[id];
@@ -301,12 +335,8 @@ static cql_rc start_request(cql_conn *c, cql_conn_encode_fn encode, void *arg, v
     s->user = user;
     if (internal < 0)
         c->in_flight++;
-    /* Without room for its deadline the request would never time out: refuse it. */
-    if (deadline_ms != UINT64_MAX && !heap_push(c, (deadline){deadline_ms, stream})) {
-        if (internal < 0)
-            cql_conn_abandon(c, stream); /* already written: its answer must be dropped */
-        return CQL_E_NOMEM;
-    }
+    if (deadline_ms != UINT64_MAX)
+        heap_push(c, (deadline){deadline_ms, stream}); /* room made above */
     if (stream_out != NULL)
         *stream_out = stream;
     return CQL_OK;
@@ -322,16 +352,23 @@ cql_rc cql_conn_request(cql_conn *c, cql_conn_encode_fn encode, void *arg, void 
     return start_request(c, encode, arg, user, deadline_ms, -1, stream);
 }
 
-bool cql_conn_abandon(cql_conn *c, int16_t stream)
+/* The id stays taken (reserved) for the late answer; no event will carry it. */
+static void abandon(cql_conn *c, int16_t stream)
 {
-    if (c == NULL || stream < 0 || (size_t)stream >= c->slot_cap ||
-        c->slots[stream].state != SLOT_WAITING)
-        return false;
     c->slots[stream].state = SLOT_RESERVED;
     c->slots[stream].user = NULL;
     c->in_flight--;
     c->reserved++;
     heap_remove(c, stream);
+}
+
+bool cql_conn_abandon(cql_conn *c, int16_t stream, void *user)
+{
+    /* The user pointer guards against an id reused since its request ended. */
+    if (c == NULL || stream < 0 || (size_t)stream >= c->slot_cap ||
+        c->slots[stream].state != SLOT_WAITING || c->slots[stream].user != user)
+        return false;
+    abandon(c, stream);
     return true;
 }
 
@@ -542,10 +579,16 @@ static void dispatch(cql_conn *c, cql_response *r)
 {
     int16_t stream = cql_response_header(r)->stream;
     if (stream < 0) {
-        if (cql_response_header(r)->opcode == CQL_OP_EVENT)
+        uint8_t op = cql_response_header(r)->opcode;
+        if (stream == -1 && op == CQL_OP_EVENT) {
             push_event(c, (cql_conn_event){CQL_CONN_SERVER_EVENT, NULL, stream, r});
-        else
-            cql_response_free(r); /* -1 is for events; anything else there is noise */
+            return;
+        }
+        /* An ERROR tied to no request is the server's reason for giving up
+         * on the connection: keep it. Anything else there is noise. */
+        if (op == CQL_OP_ERROR)
+            fail_server(c, r, "the server sent an error outside any request");
+        cql_response_free(r);
         return;
     }
     if ((size_t)stream >= c->slot_cap || c->slots[stream].state == SLOT_FREE) {
@@ -603,6 +646,11 @@ void cql_conn_received(cql_conn *c, size_t n, uint64_t now_ms)
 
 /* --- time ------------------------------------------------------------------- */
 
+/* Time since t, 0 if the caller's clock went backwards. */
+static uint64_t since(uint64_t now, uint64_t t) { return now > t ? now - t : 0; }
+
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
 void cql_conn_tick(cql_conn *c, uint64_t now_ms)
 {
     if (c == NULL || c->state == ST_CLOSED)
@@ -615,18 +663,18 @@ void cql_conn_tick(cql_conn *c, uint64_t now_ms)
     while (c->heap_len > 0 && c->heap[0].at <= now_ms) {
         int16_t stream = c->heap[0].stream;
         push_event(c, (cql_conn_event){CQL_CONN_TIMEOUT, c->slots[stream].user, stream, NULL});
-        cql_conn_abandon(c, stream);
+        abandon(c, stream);
     }
     if (c->state != ST_READY)
         return;
     if (c->heartbeat_stream >= 0) {
-        if (now_ms - c->heartbeat_sent >= c->config.idle_timeout_ms)
+        if (since(now_ms, c->heartbeat_sent) >= c->config.idle_timeout_ms)
             fail(c, CQL_E_TIMEOUT, "no answer to a heartbeat within the idle timeout", NULL);
         return;
     }
     /* Silence from the server, not from us, is what a heartbeat probes: a
      * peer that takes bytes and never answers is dead however much we send. */
-    if (now_ms - c->last_received >= c->config.heartbeat_ms) {
+    if (since(now_ms, c->last_received) >= c->config.heartbeat_ms) {
         int16_t stream;
         cql_rc rc = start_request(c, enc_options, c, NULL, UINT64_MAX, IN_HEARTBEAT, &stream);
         if (rc == CQL_OK) {
@@ -649,8 +697,9 @@ uint64_t cql_conn_next_deadline(const cql_conn *c)
     if (c->state == ST_HANDSHAKE && c->connect_deadline < next)
         next = c->connect_deadline;
     if (c->state == ST_READY) {
-        uint64_t beat = c->heartbeat_stream >= 0 ? c->heartbeat_sent + c->config.idle_timeout_ms
-                                                 : c->last_received + c->config.heartbeat_ms;
+        uint64_t beat = c->heartbeat_stream >= 0
+                            ? add_sat(c->heartbeat_sent, c->config.idle_timeout_ms)
+                            : add_sat(c->last_received, c->config.heartbeat_ms);
         if (beat < next)
             next = beat;
     }
@@ -704,7 +753,7 @@ cql_conn *cql_conn_new(const cql_conn_config *config, uint64_t now_ms)
         c->config.idle_timeout_ms = 60000;
     c->version = config->version;
     c->heartbeat_stream = -1;
-    c->connect_deadline = now_ms + c->config.connect_timeout_ms;
+    c->connect_deadline = add_sat(now_ms, c->config.connect_timeout_ms);
     c->last_received = now_ms;
     c->in = cql_inbound_new(&c->config.limits);
     bool strings_ok = (!config->driver_name || c->config.driver_name) &&

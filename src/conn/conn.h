@@ -16,7 +16,8 @@
  *              request still waiting gets a FAILED event, then one CLOSED.
  *
  * Exactly once: every request handed to cql_conn_request ends with exactly
- * one event carrying its `user` pointer — RESPONSE, TIMEOUT or FAILED —
+ * one event carrying its `user` pointer (room for it is reserved when the
+ * request is sent, so no allocation failure can lose it) — RESPONSE, TIMEOUT or FAILED —
  * unless the caller abandons it first (cql_conn_abandon), after which none
  * comes. A timed-out or abandoned request keeps its stream id reserved until
  * the server answers it (the answer is then dropped) or the connection dies,
@@ -50,7 +51,8 @@ typedef enum cql_conn_event_kind {
     CQL_CONN_RESPONSE,     /* the answer to a request: `response` is the receiver's */
     CQL_CONN_TIMEOUT,      /* a request's deadline passed; its id stays reserved */
     CQL_CONN_FAILED,       /* a request that will not be answered: the connection died */
-    CQL_CONN_SERVER_EVENT, /* an EVENT the server pushed (REGISTER): `response` is the receiver's */
+    CQL_CONN_SERVER_EVENT, /* an EVENT the server pushed on stream -1 (REGISTER): `response`
+                              is the receiver's; dropped, not queued, if memory runs out */
     CQL_CONN_CLOSED,       /* the connection is unusable; `error` says why; the last event */
 } cql_conn_event_kind;
 
@@ -97,16 +99,18 @@ bool cql_conn_compressed(const cql_conn *c);
  * (the cql_encode_* functions fit). The request waits for its answer until
  * deadline_ms (UINT64_MAX: none). CQL_OK with *stream set; CQL_E_CLOSED when
  * the connection failed or is not ready; CQL_E_BUSY when all 32768 ids are
- * taken (open another connection); or the encoder's code (nothing is sent).
+ * taken (open another connection); CQL_E_NOMEM; or the encoder's code. On
+ * any failure nothing is sent (whatever a failing encoder appended is cut).
  * `arg` is borrowed for the call; `user` comes back in the request's event. */
 typedef cql_rc (*cql_conn_encode_fn)(cql_buf *out, const cql_request_opts *opts, void *arg);
 cql_rc cql_conn_request(cql_conn *c, cql_conn_encode_fn encode, void *arg, void *user,
                         uint64_t deadline_ms, int16_t *stream);
 
 /* Forgets a request: no event will carry its user pointer. Its id stays
- * reserved until the server answers it. False when the stream is not a
- * request waiting for its answer. */
-bool cql_conn_abandon(cql_conn *c, int16_t stream);
+ * reserved until the server answers it. False unless `stream` is a request
+ * still waiting whose user pointer is `user` (an id is reused as soon as its
+ * request ends, so the pair names the request). */
+bool cql_conn_abandon(cql_conn *c, int16_t stream, void *user);
 
 /* The bytes to write, borrowed until the next call on c; *len 0 when none.
  * Then cql_conn_written says how many went out. */

@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             streams[i] = -1;
     drain_output(c);
     if (streams[3] >= 0)
-        cql_conn_abandon(c, streams[3]);
+        cql_conn_abandon(c, streams[3], &users[3]);
 
     /* The server's bytes, with time moving every 64 bytes. */
     const uint8_t *p = data + 1;

@@ -1069,7 +1069,7 @@ TEST(every_request_ends_in_exactly_one_event_or_none_when_abandoned)
     cql_conn_tick(c, 7001);
     cql_conn_tick(c, 9000);
     CHECK_EQ_INT(drop_events(c), 0);
-    CHECK(!cql_conn_abandon(c, sb)); /* no longer waiting */
+    CHECK(!cql_conn_abandon(c, sb, &ub)); /* no longer waiting */
 
     /* While reserved, the id is not handed out again. */
     REQUIRE(cql_conn_request(c, enc_query, "SELECT 3", &uc, UINT64_MAX, &sc) == CQL_OK);
@@ -1085,12 +1085,13 @@ TEST(every_request_ends_in_exactly_one_event_or_none_when_abandoned)
     CHECK(cql_conn_ready(c));
 
     /* Abandoned: no event at all, not even when its answer comes. */
-    CHECK(cql_conn_abandon(c, sc));
+    CHECK(!cql_conn_abandon(c, sc, &ub)); /* the id, but not this request's pointer */
+    CHECK(cql_conn_abandon(c, sc, &uc));
     CHECK_EQ_INT(cql_conn_in_flight(c), 0);
     CHECK_EQ_INT(cql_conn_reserved(c), 1);
-    CHECK(!cql_conn_abandon(c, sc));
-    CHECK(!cql_conn_abandon(c, -1));
-    CHECK(!cql_conn_abandon(c, 32767));
+    CHECK(!cql_conn_abandon(c, sc, &uc));
+    CHECK(!cql_conn_abandon(c, -1, NULL));
+    CHECK(!cql_conn_abandon(c, 32767, NULL));
     answer_void(c, sc, 9002);
     CHECK_EQ_INT(drop_events(c), 0);
     CHECK_EQ_INT(cql_conn_reserved(c), 0);
@@ -1098,7 +1099,7 @@ TEST(every_request_ends_in_exactly_one_event_or_none_when_abandoned)
     /* Abandoned before its deadline: the deadline passes without a TIMEOUT. */
     REQUIRE(cql_conn_request(c, enc_query, "SELECT 4", &ud, 10000, &sd) == CQL_OK);
     CHECK_EQ_INT(cql_conn_next_deadline(c), 10000);
-    CHECK(cql_conn_abandon(c, sd));
+    CHECK(cql_conn_abandon(c, sd, &ud));
     CHECK(cql_conn_next_deadline(c) > 10000); /* no TIMEOUT is coming */
     cql_conn_tick(c, 10000);
     CHECK_EQ_INT(drop_events(c), 0);
@@ -1173,7 +1174,7 @@ TEST(failure_fails_every_waiting_request_then_closes_once)
     REQUIRE(cql_conn_request(c, enc_query, "SELECT 2", &u2, UINT64_MAX, NULL) == CQL_OK);
     REQUIRE(cql_conn_request(c, enc_query, "SELECT 3", &u3, UINT64_MAX, &s3) == CQL_OK);
     REQUIRE(cql_conn_request(c, enc_query, "SELECT 4", &u4, 100, &s4) == CQL_OK);
-    CHECK(cql_conn_abandon(c, s3));
+    CHECK(cql_conn_abandon(c, s3, &u3));
     cql_conn_tick(c, 100);
     cql_conn_event ev;
     REQUIRE(take_event(c, CQL_CONN_TIMEOUT, &ev));
@@ -1881,6 +1882,61 @@ TEST(v4_lz4_answers_cut_anywhere_are_still_decoded)
     }
 }
 
+/* Found in review: a failing encoder's bytes never reach the wire. */
+static cql_rc enc_half_then_fail(cql_buf *out, const cql_request_opts *o, void *arg)
+{
+    (void)o;
+    (void)arg;
+    cql_buf_put(out, "garbage", 7);
+    return CQL_E_ARG;
+}
+
+TEST(failing_encoder_leaves_nothing_to_send_and_frees_its_id)
+{
+    cql_conn_config cfg = {.version = 4};
+    cql_conn *c = open_ready(&cfg, false, 0);
+    REQUIRE(c != NULL);
+    int16_t s = -1;
+    int u;
+    CHECK_EQ_INT(cql_conn_request(c, enc_half_then_fail, NULL, &u, UINT64_MAX, &s), CQL_E_ARG);
+    CHECK_EQ_INT(pull(c, NULL, 1), 0);
+    CHECK_EQ_INT(cql_conn_in_flight(c), 0);
+    REQUIRE(cql_conn_request(c, enc_options, NULL, &u, UINT64_MAX, &s) == CQL_OK);
+    CHECK_EQ_INT(s, 0); /* the failed request's id came back */
+    cql_conn_free(c);
+}
+
+/* Found in review: a clock that steps back neither sends a heartbeat nor kills. */
+TEST(clock_going_backwards_is_not_silence)
+{
+    cql_conn_config cfg = {.version = 4, .heartbeat_ms = 1000, .idle_timeout_ms = 3000};
+    cql_conn *c = open_ready(&cfg, false, 100000);
+    REQUIRE(c != NULL);
+    cql_conn_tick(c, 99999);
+    CHECK_EQ_INT(pull(c, NULL, 99999), 0);
+    cql_conn_tick(c, 101000); /* a real second of silence: heartbeat */
+    CHECK(pull(c, NULL, 101000) > 0);
+    cql_conn_tick(c, 100999);
+    CHECK(!cql_conn_closed(c));
+    cql_conn_free(c);
+}
+
+/* Found in review: an ERROR on no request's stream is the server's reason to quit. */
+TEST(error_outside_any_request_closes_with_the_server_error)
+{
+    cql_conn_config cfg = {.version = 4};
+    cql_conn *c = open_ready(&cfg, false, 0);
+    REQUIRE(c != NULL);
+    cql_buf b = {0};
+    cql_buf_put_u32(&b, CQL_ERROR_PROTOCOL);
+    cql_buf_put_string(&b, "frame too large", 15);
+    send(c, BARE, 4, -1, CQL_OP_ERROR, &b, 1);
+    CHECK(cql_conn_closed(c));
+    CHECK_EQ_INT(cql_conn_error_of(c)->rc, CQL_E_SERVER);
+    CHECK(strstr(cql_conn_error_of(c)->server_message, "frame too large") != NULL);
+    cql_conn_free(c);
+}
+
 int main(void)
 {
     RUN(v4_handshake_sends_options_then_startup_without_compression_then_is_ready);
@@ -1908,5 +1964,8 @@ int main(void)
     RUN(event_on_stream_minus_one_is_a_server_event);
     RUN(byte_at_a_time_v5_lz4_gives_the_same_events_as_one_delivery);
     RUN(v4_lz4_answers_cut_anywhere_are_still_decoded);
+    RUN(failing_encoder_leaves_nothing_to_send_and_frees_its_id);
+    RUN(clock_going_backwards_is_not_silence);
+    RUN(error_outside_any_request_closes_with_the_server_error);
     return harness_done();
 }
