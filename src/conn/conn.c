@@ -309,8 +309,6 @@ static cql_rc emit(cql_conn *c, cql_conn_encode_fn encode, void *arg, int16_t st
 }
 
 /* Takes a stream id for a request (user or internal) and writes it. */
-static bool heap_room(cql_conn *c);
-
 static cql_rc start_request(cql_conn *c, cql_conn_encode_fn encode, void *arg, void *user,
                             uint64_t deadline_ms, int internal, int16_t *stream_out)
 {
