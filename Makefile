@@ -12,7 +12,7 @@ BUILD_FUZZ ?= build-fuzz
 CTEST := ctest --output-on-failure --no-tests=error
 FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: bench bench-proto all build unit integration sanitize fuzz test test-cluster demo bootstrap \
+.PHONY: bench bench-c bench-proto all build unit integration sanitize fuzz test test-cluster demo bootstrap \
         cassandra-up cassandra-down install clean
 
 all: build
@@ -65,14 +65,19 @@ test: bootstrap
 	@$(MAKE) --no-print-directory test-cluster
 
 # Benchmarks print one JSON object per figure; results are kept in bench/results/.
-bench: bench-proto
+bench: bench-proto bench-c
 
 bench-proto: build
 	@mkdir -p bench/results
 	@$(BUILD)/bench/bench_proto | tee bench/results/proto.json
 
+bench-c: build cassandra-up
+	@mkdir -p bench/results
+	@$(BUILD)/bench/bench_c 127.0.0.1 | tee bench/results/c.json
+
 demo: build cassandra-up
 	@$(BUILD)/examples/c/cqlio-server-options 127.0.0.1 9042
+	@$(BUILD)/examples/c/cqlio-basics 127.0.0.1
 
 cassandra-up: bootstrap
 	@scripts/cassandra start

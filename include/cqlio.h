@@ -63,6 +63,9 @@ typedef enum cql_rc {
     CQL_E_TIMEOUT = 9,   /* a deadline passed */
     CQL_E_SERVER = 10,   /* the server answered with an ERROR */
     CQL_E_NETWORK = 11,  /* the network failed: refused, reset, closed by the peer */
+    CQL_E_CANCELLED = 12,/* the caller cancelled the request */
+    CQL_E_TYPE = 13,     /* a value of the wrong type for its column, or a getter that
+                            does not fit the column's type */
 } cql_rc;
 
 /* A static, human-readable name for a status code ("truncated", ...). */
@@ -600,6 +603,501 @@ CQL_API cql_rc cql_response_cell(const cql_response *response, size_t row, size_
                                  cql_value *out);
 CQL_API cql_rc cql_response_row(const cql_response *response, size_t row, cql_value *cells);
 
+/* ======================================================================== */
+/* The client: loop interface, session, futures, statements, results        */
+/* ======================================================================== */
+/*
+ * Threads. A session runs on one event loop, the "loop thread". Either the
+ * application gives it its loop (cql_loop_uv, or its own cql_loop), and then
+ * every function of this part is called on that loop's thread; or it gives
+ * none, and the session runs a private loop thread of its own: then every
+ * function may be called from any thread, and cql_future_wait blocks the
+ * caller until the loop thread completes the future (the blocking
+ * convenience layer). Callbacks always run on the loop thread.
+ */
+
+/* ------------------------------------------------------------------------ */
+/* The loop interface (libcurl's multi_socket model)                         */
+/* ------------------------------------------------------------------------ */
+
+#define CQL_LOOP_READ 1
+#define CQL_LOOP_WRITE 2
+
+typedef void (*cql_loop_ready_fn)(void *arg, int events);
+typedef void (*cql_loop_fire_fn)(void *arg);
+/* Resolution result: addresses as struct sockaddr (IPv4 or IPv6), count of
+ * them, or rc != CQL_OK with a static `what`. Everything is borrowed for the
+ * call. */
+typedef void (*cql_loop_resolved_fn)(void *arg, cql_rc rc, const char *what,
+                                     const void *const *addrs, size_t count);
+
+/* What a session needs from an event loop. A plain value the application
+ * fills (or cql_loop_uv fills); the session copies it and calls release(data)
+ * once, when the session is freed. Every entry is called on the loop thread,
+ * except wakeup, which any thread may call. Entries return 0 on success. */
+typedef struct cql_loop {
+    void *data;
+    /* Watch fd for CQL_LOOP_READ | CQL_LOOP_WRITE, replacing what was asked
+     * before; events 0 stops watching it (the engine does so before it closes
+     * the fd). When fd is ready the loop calls ready(arg, events). */
+    int (*watch)(void *data, int fd, int events, cql_loop_ready_fn ready, void *arg);
+    /* The session's one timer: call fire(arg) once, delay_ms from now; a new
+     * call replaces the pending one; UINT64_MAX cancels it. */
+    int (*timer)(void *data, uint64_t delay_ms, cql_loop_fire_fn fire, void *arg);
+    /* Call fire(arg) on the loop thread soon. Safe from any thread; several
+     * calls before it runs may fire once. */
+    int (*wakeup)(void *data, cql_loop_fire_fn fire, void *arg);
+    /* The loop's monotonic clock in milliseconds; callable from any thread. */
+    uint64_t (*now_ms)(void *data);
+    /* Resolve host (a name or a numeric address) without blocking the loop;
+     * done fires exactly once on the loop thread unless release runs first.
+     * NULL: the session accepts numeric addresses only. */
+    int (*resolve)(void *data, const char *host, uint16_t port, cql_loop_resolved_fn done,
+                   void *arg);
+    /* The session is done with the loop: stop every watch and timer, never
+     * call back again, free data. */
+    void (*release)(void *data);
+} cql_loop;
+
+/* A cql_loop over a libuv loop (uv_loop_t *), used on that loop's thread
+ * (wakeup and now_ms from any thread, as for every cql_loop). Until release,
+ * its handles keep uv_run(UV_RUN_DEFAULT) from returning; release closes them
+ * (asynchronously, as libuv closes handles) and the uv loop must run until
+ * they are, as for any libuv handle. CQL_E_NOMEM or CQL_E_ARG (NULL loop). */
+struct uv_loop_s;
+CQL_API cql_rc cql_loop_uv(struct uv_loop_s *uv_loop, cql_loop *out);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum cql_error_category {
+    CQL_ERRCAT_CLIENT = 1,  /* the caller's input, cancellation, a closed session */
+    CQL_ERRCAT_SERVER = 2,  /* the server answered with an ERROR: see `server` */
+    CQL_ERRCAT_NETWORK = 3, /* connecting failed, the connection broke, bad bytes from it */
+    CQL_ERRCAT_TIMEOUT = 4, /* a client-side deadline passed */
+} cql_error_category;
+
+/* A failed request, connect or bind. A plain struct borrowed from the future
+ * (or statement) that holds it; valid until that object is freed. */
+typedef struct cql_error {
+    cql_rc rc;
+    cql_error_category category;
+    /* What happened and where, one NUL-terminated sentence, e.g.
+     * "server error from 127.0.0.1:9042: SYNTAX_ERROR (0x2000): line 1:0 ...". */
+    const char *message;
+    /* The host involved ("127.0.0.1:9042"), or "" when none. */
+    const char *host;
+    /* CQL_ERRCAT_SERVER: the server's code, message and every per-code field;
+     * NULL otherwise. */
+    const cql_server_error *server;
+} cql_error;
+
+/* ------------------------------------------------------------------------ */
+/* Session                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* A plain value; zero-initialise it, then set what differs from the default
+ * named beside each field. Strings are copied by cql_session_new. */
+typedef struct cql_session_config {
+    /* "host1,host2:9043,[::1]:9042": names or addresses, comma-separated,
+     * each with an optional port. Required. */
+    const char *contact_points;
+    uint16_t port;                 /* 0: 9042 */
+    uint8_t protocol_version;      /* 0: v5, falling back to v4; 4 or 5 forces it */
+    bool no_compression;           /* true: never LZ4 (default: LZ4 when offered) */
+    const char *keyspace;          /* USE at connect, or NULL */
+    const char *username;          /* PasswordAuthenticator credentials, or NULL */
+    const char *password;
+    const char *application_name;  /* STARTUP APPLICATION_NAME, or NULL */
+    uint32_t connect_timeout_ms;   /* 0: 5000, per connection attempt */
+    uint32_t request_timeout_ms;   /* 0: 12000; per statement: cql_statement_set_timeout */
+    uint32_t heartbeat_ms;         /* 0: 30000 of server silence before an OPTIONS */
+    uint32_t idle_timeout_ms;      /* 0: 60000 until an unanswered heartbeat kills it */
+    uint16_t connections_per_host; /* 0: 1, opened at connect */
+    uint16_t max_connections_per_host; /* 0: 8; more open when every id is taken */
+    int32_t page_size;             /* 0: 5000 rows; < 0: no paging */
+    uint16_t consistency;          /* 0: LOCAL_ONE (ANY is per statement only) */
+    uint16_t serial_consistency;   /* 0: none sent (the server's SERIAL) */
+    cql_limits limits;             /* decoder limits for every response */
+} cql_session_config;
+
+typedef struct cql_session cql_session;
+typedef struct cql_future cql_future;
+
+/* A new session, not yet connected. loop NULL: the session starts a private
+ * loop thread (see "Threads" above); else *loop is copied and owned by the
+ * session (release is called when it is freed, and also when this call
+ * fails). CQL_E_ARG with a sentence in err_buf (cap bytes, may be NULL) for an
+ * invalid config: no contact points, a bad address, an unknown version.
+ * The caller frees *out with cql_session_free. */
+CQL_API cql_rc cql_session_new(const cql_session_config *config, const cql_loop *loop,
+                               cql_session **out, char *err_buf, size_t cap);
+
+/* Connects: resolves the contact points, opens connections_per_host to the
+ * first host that answers (trying them in order), negotiates the version.
+ * The future completes when the session can run statements, or with the
+ * error of the last host tried. Statements submitted before then wait for it.
+ * The caller frees the future. */
+CQL_API cql_future *cql_session_connect(cql_session *session);
+
+/* Closes every connection, fails every pending future with CQL_E_CLOSED
+ * ("session closed"; callbacks fire now, before it returns), then frees the
+ * session. No callback fires after it returns. Futures, results and prepared
+ * statements the caller holds stay valid until the caller frees them. With a
+ * private loop thread, joins it; must not be called from a callback. NULL is
+ * a no-op. */
+CQL_API void cql_session_free(cql_session *session);
+
+/* The resource ledger: what the session holds right now. */
+typedef struct cql_resources {
+    size_t connections;      /* open or opening */
+    size_t in_flight;        /* requests sent, waiting for their answer */
+    size_t reserved_streams; /* ids held only for a late answer (timed out, cancelled) */
+    size_t queued;           /* requests waiting for a connection */
+    size_t pending_futures;  /* futures not yet completed */
+    size_t prepared;         /* entries of the prepared cache */
+    size_t open_streams;     /* result streams not yet closed */
+    size_t buffered_pages;   /* pages held by streams */
+    size_t buffered_bytes;   /* bytes of those pages */
+} cql_resources;
+
+CQL_API void cql_session_resources(cql_session *session, cql_resources *out);
+/* The protocol version in use (0 before the first connection is ready). */
+CQL_API uint8_t cql_session_protocol_version(cql_session *session);
+
+/* ------------------------------------------------------------------------ */
+/* Futures                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Called exactly once when the future completes (or at once, on the calling
+ * thread, when cql_future_then finds it complete already). Runs on the loop
+ * thread. The future is borrowed for the call. */
+typedef void (*cql_future_fn)(cql_future *future, void *arg);
+
+/* Sets the completion callback (at most one; CQL_E_ARG for a second). */
+CQL_API cql_rc cql_future_then(cql_future *future, cql_future_fn fn, void *arg);
+CQL_API bool cql_future_done(cql_future *future);
+/* Waits until the future completes or timeout_ms passes (CQL_E_TIMEOUT; the
+ * request goes on). Returns the future's status (CQL_OK or its error's rc).
+ * Only with a private loop thread, from another thread: on a session's own
+ * loop thread it would block the loop that completes it, and returns
+ * CQL_E_ARG at once. */
+CQL_API cql_rc cql_future_wait(cql_future *future, uint64_t timeout_ms);
+/* Cancels a pending request: the future completes now with CQL_E_CANCELLED
+ * (its callback fires before this returns); the stream id stays reserved
+ * until the server answers. No effect on a completed future. */
+CQL_API void cql_future_cancel(cql_future *future);
+/* The error of a failed future, or NULL (pending or succeeded). Borrowed
+ * from the future. */
+CQL_API const cql_error *cql_future_error(cql_future *future);
+/* Cancels the future if still pending, then drops the caller's reference.
+ * NULL is a no-op. */
+CQL_API void cql_future_free(cql_future *future);
+
+/* ------------------------------------------------------------------------ */
+/* Values given to statements                                                */
+/* ------------------------------------------------------------------------ */
+
+/* A collection, tuple, UDT or vector value being built, to bind as one value.
+ * Elements are copied in. For a map, add key, value, key, value...; for a
+ * UDT, fields in declaration order. Free with cql_collection_free (binding
+ * copies it). Adders return CQL_E_NOMEM, or CQL_E_ARG (NULL, a bad value, or
+ * nesting deeper than 64). */
+typedef struct cql_collection cql_collection;
+typedef enum cql_collection_kind {
+    CQL_COLLECTION_LIST = CQL_TYPE_LIST,
+    CQL_COLLECTION_SET = CQL_TYPE_SET,
+    CQL_COLLECTION_MAP = CQL_TYPE_MAP,
+    CQL_COLLECTION_TUPLE = CQL_TYPE_TUPLE,
+    CQL_COLLECTION_UDT = CQL_TYPE_UDT,
+    CQL_COLLECTION_VECTOR = CQL_TYPE_VECTOR,
+} cql_collection_kind;
+
+CQL_API cql_collection *cql_collection_new(cql_collection_kind kind);
+CQL_API void cql_collection_free(cql_collection *c);
+
+/* The value types a caller can give; each statement binder and each
+ * collection adder takes one of these. A plain value. */
+typedef struct cql_decimal_value {
+    const uint8_t *unscaled; /* big-endian two's complement (a varint) */
+    size_t unscaled_len;
+    int32_t scale;
+} cql_decimal_value;
+
+/* Bind markers are addressed by position (index from 0) or by name (the
+ * column name for a bound statement; a named value `:name` for a simple
+ * statement). Binding into a bound statement checks the value against the
+ * prepared metadata: a wrong type is CQL_E_TYPE, and the statement's error
+ * (cql_statement_error) names the column, its CQL type and what was given. */
+typedef struct cql_statement cql_statement;
+
+/* The value types a caller gives, the same for collection elements and for
+ * statement values: cql_collection_add_<type>(c, ...) appends one element;
+ * cql_statement_bind_<type>(st, index, ...) and
+ * cql_statement_bind_<type>_by_name(st, name, ...) set one value. What each
+ * fits: bool boolean; int8 tinyint; int16 smallint; int32 int; int64 bigint,
+ * counter, timestamp, time; the narrower integers also fit the wider integer
+ * columns and varint; float float; double double; string text, varchar,
+ * ascii (ASCII checked); bytes blob, or any column as its serialized bytes;
+ * uuid uuid, timeuuid (version 1 checked); inet inet; date date; time time;
+ * timestamp timestamp; duration duration; varint varint; decimal decimal;
+ * collection the list, set, map, tuple, UDT or vector of the same shape,
+ * element by element. */
+CQL_API cql_rc cql_collection_add_null(cql_collection *c);
+CQL_API cql_rc cql_collection_add_bool(cql_collection *c, bool v);
+CQL_API cql_rc cql_collection_add_int8(cql_collection *c, int8_t v);
+CQL_API cql_rc cql_collection_add_int16(cql_collection *c, int16_t v);
+CQL_API cql_rc cql_collection_add_int32(cql_collection *c, int32_t v);
+CQL_API cql_rc cql_collection_add_int64(cql_collection *c, int64_t v);
+CQL_API cql_rc cql_collection_add_float(cql_collection *c, float v);
+CQL_API cql_rc cql_collection_add_double(cql_collection *c, double v);
+CQL_API cql_rc cql_collection_add_string(cql_collection *c, const char *v, size_t len);
+CQL_API cql_rc cql_collection_add_bytes(cql_collection *c, const uint8_t *v, size_t len);
+CQL_API cql_rc cql_collection_add_uuid(cql_collection *c, const uint8_t v[16]);
+CQL_API cql_rc cql_collection_add_inet(cql_collection *c, const uint8_t *v, size_t len);
+CQL_API cql_rc cql_collection_add_date(cql_collection *c, int64_t days);
+CQL_API cql_rc cql_collection_add_time(cql_collection *c, int64_t nanoseconds);
+CQL_API cql_rc cql_collection_add_timestamp(cql_collection *c, int64_t milliseconds);
+CQL_API cql_rc cql_collection_add_duration(cql_collection *c, int32_t months, int32_t days,
+                                           int64_t nanoseconds);
+CQL_API cql_rc cql_collection_add_varint(cql_collection *c, const uint8_t *v, size_t len);
+CQL_API cql_rc cql_collection_add_decimal(cql_collection *c, cql_decimal_value v);
+CQL_API cql_rc cql_collection_add_collection(cql_collection *c, const cql_collection *v);
+
+/* ------------------------------------------------------------------------ */
+/* Statements                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* A simple statement: query text (copied) with value_count bind markers
+ * (`?` or `:name`), all unset until bound. The caller frees it with
+ * cql_statement_free; executing copies what it needs, so a statement can be
+ * changed and executed again at once. NULL when out of memory or query is
+ * NULL. */
+CQL_API cql_statement *cql_statement_new(const char *query, uint16_t value_count);
+CQL_API cql_statement *cql_statement_new_n(const char *query, size_t query_len,
+                                           uint16_t value_count);
+
+typedef struct cql_prepared cql_prepared;
+/* A bound statement of a prepared one: one unset value per bind marker.
+ * Holds a reference to the prepared statement. */
+CQL_API cql_statement *cql_prepared_bind(const cql_prepared *prepared);
+
+/* A batch: add statements with cql_batch_add (simple and bound mix);
+ * execute it as any statement. */
+CQL_API cql_statement *cql_batch_new(cql_batch_type type);
+/* Copies child into the batch (its values as bound now). CQL_E_ARG when
+ * child is a batch, batch is not one, or child has values bound by name, a
+ * binding error or a value never bound; CQL_E_LIMIT beyond 65535
+ * statements. A failure leaves an error on the batch that lasts. */
+CQL_API cql_rc cql_batch_add(cql_statement *batch, const cql_statement *child);
+
+CQL_API void cql_statement_free(cql_statement *st);
+
+/* Options; each returns CQL_E_ARG for a value out of range. */
+CQL_API cql_rc cql_statement_set_consistency(cql_statement *st, cql_consistency c);
+CQL_API cql_rc cql_statement_set_serial_consistency(cql_statement *st, cql_consistency c);
+/* Rows per page (> 0), or < 0 for no paging; 0: the session's. */
+CQL_API cql_rc cql_statement_set_page_size(cql_statement *st, int32_t rows);
+/* Resume from a paging state (copied; len 0 starts over). */
+CQL_API cql_rc cql_statement_set_paging_state(cql_statement *st, const uint8_t *state,
+                                              size_t len);
+/* A fixed write timestamp in microseconds; by default every execution gets
+ * one from the session's monotonic generator. */
+CQL_API cql_rc cql_statement_set_timestamp(cql_statement *st, int64_t microseconds);
+/* Safe to run twice (default false): lets the session retry it on another
+ * connection when its connection dies. */
+CQL_API cql_rc cql_statement_set_idempotent(cql_statement *st, bool idempotent);
+/* The keyspace the statement runs in (v5 only; copied). */
+CQL_API cql_rc cql_statement_set_keyspace(cql_statement *st, const char *keyspace);
+CQL_API cql_rc cql_statement_set_tracing(cql_statement *st, bool tracing);
+/* Request timeout for this statement; 0: the session's. */
+CQL_API cql_rc cql_statement_set_timeout(cql_statement *st, uint32_t timeout_ms);
+/* Adds a custom payload entry (both copied). */
+CQL_API cql_rc cql_statement_add_payload(cql_statement *st, const char *key,
+                                         const uint8_t *value, size_t len);
+
+/* Binders: see the value types above. index out of range, or an unknown name, is
+ * CQL_E_ARG; a value that does not fit the column is CQL_E_TYPE; both leave
+ * the statement's error set (cql_statement_error) and the value unchanged. */
+#define CQL_DECLARE_BINDERS_(name, ...)                                                            \
+    CQL_API cql_rc cql_statement_bind_##name(cql_statement *st, size_t index, __VA_ARGS__);       \
+    CQL_API cql_rc cql_statement_bind_##name##_by_name(cql_statement *st, const char *column,     \
+                                                       __VA_ARGS__);
+CQL_API cql_rc cql_statement_bind_null(cql_statement *st, size_t index);
+CQL_API cql_rc cql_statement_bind_null_by_name(cql_statement *st, const char *column);
+CQL_API cql_rc cql_statement_bind_unset(cql_statement *st, size_t index);
+CQL_API cql_rc cql_statement_bind_unset_by_name(cql_statement *st, const char *column);
+CQL_DECLARE_BINDERS_(bool, bool v)
+CQL_DECLARE_BINDERS_(int8, int8_t v)
+CQL_DECLARE_BINDERS_(int16, int16_t v)
+CQL_DECLARE_BINDERS_(int32, int32_t v)
+CQL_DECLARE_BINDERS_(int64, int64_t v)
+CQL_DECLARE_BINDERS_(float, float v)
+CQL_DECLARE_BINDERS_(double, double v)
+CQL_DECLARE_BINDERS_(string, const char *v, size_t len)
+CQL_DECLARE_BINDERS_(bytes, const uint8_t *v, size_t len)
+CQL_DECLARE_BINDERS_(uuid, const uint8_t v[16])
+CQL_DECLARE_BINDERS_(inet, const uint8_t *v, size_t len)
+CQL_DECLARE_BINDERS_(date, int64_t days)
+CQL_DECLARE_BINDERS_(time, int64_t nanoseconds)
+CQL_DECLARE_BINDERS_(timestamp, int64_t milliseconds)
+CQL_DECLARE_BINDERS_(duration, int32_t months, int32_t days, int64_t nanoseconds)
+CQL_DECLARE_BINDERS_(varint, const uint8_t *v, size_t len)
+CQL_DECLARE_BINDERS_(decimal, cql_decimal_value v)
+CQL_DECLARE_BINDERS_(collection, const cql_collection *v)
+#undef CQL_DECLARE_BINDERS_
+
+/* The newest binding error not yet mended (it names the column, its CQL
+ * type and what was given), or NULL. A later successful binding of the same
+ * value mends it; errors about a bind marker that does not exist last.
+ * Borrowed from the statement until it is freed. */
+CQL_API const cql_error *cql_statement_error(const cql_statement *st);
+
+/* ------------------------------------------------------------------------ */
+/* Running statements                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* Runs a statement (simple, bound or batch; copied, so the caller may free
+ * or change it at once). The future's result is read with
+ * cql_future_take_result. A statement with an unset bound value that the
+ * server requires, or a binding error left on it, fails before anything is
+ * sent. The caller frees the future. NULL only when out of memory. */
+CQL_API cql_future *cql_session_execute(cql_session *session, const cql_statement *st);
+/* cql_session_execute of a simple statement without values. */
+CQL_API cql_future *cql_session_query(cql_session *session, const char *query);
+
+/* Prepares a query (cached per session by keyspace and text: a second
+ * prepare of the same text completes at once without a round trip).
+ * Read it with cql_future_take_prepared. */
+CQL_API cql_future *cql_session_prepare(cql_session *session, const char *query);
+
+/* ------------------------------------------------------------------------ */
+/* Prepared statements                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* The prepared statement of a completed prepare future: a new reference the
+ * caller frees with cql_prepared_free; NULL when the future failed or is
+ * pending. */
+CQL_API cql_prepared *cql_future_take_prepared(cql_future *future);
+CQL_API void cql_prepared_free(cql_prepared *prepared);
+CQL_API const char *cql_prepared_query(const cql_prepared *prepared);
+/* Bind markers: their count, names and types (borrowed from prepared). */
+CQL_API size_t cql_prepared_param_count(const cql_prepared *prepared);
+CQL_API cql_str cql_prepared_param_name(const cql_prepared *prepared, size_t i);
+CQL_API const cql_type *cql_prepared_param_type(const cql_prepared *prepared, size_t i);
+/* The metadata of the rows it returns (column count 0 for a write). */
+CQL_API const cql_metadata *cql_prepared_result_metadata(const cql_prepared *prepared);
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct cql_result cql_result;
+
+/* The result of a completed execute future: the caller owns it and frees it
+ * with cql_result_free. NULL when the future failed, is pending, or was
+ * taken already. */
+CQL_API cql_result *cql_future_take_result(cql_future *future);
+CQL_API void cql_result_free(cql_result *result);
+
+/* The response it came from: warnings (cql_response_warning*), the tracing
+ * id, the custom payload, the schema change. Borrowed from result. */
+CQL_API const cql_response *cql_result_response(const cql_result *result);
+CQL_API cql_result_kind cql_result_kind_of(const cql_result *result);
+CQL_API size_t cql_result_row_count(const cql_result *result);
+CQL_API size_t cql_result_column_count(const cql_result *result);
+CQL_API cql_str cql_result_column_name(const cql_result *result, size_t column);
+CQL_API const cql_type *cql_result_column_type(const cql_result *result, size_t column);
+/* The index of a column by name, or -1. */
+CQL_API ptrdiff_t cql_result_column_index(const cql_result *result, const char *name);
+CQL_API bool cql_result_has_more_pages(const cql_result *result);
+/* The paging state to resume after this page (len 0 when none); borrowed. */
+CQL_API cql_str cql_result_paging_state(const cql_result *result);
+/* Lightweight transactions: the [applied] column of the first row (true for
+ * a result without one or without rows; false when the first row's
+ * [applied] is false, null or unreadable). */
+CQL_API bool cql_result_was_applied(const cql_result *result);
+
+/* A cell: its type and its bytes (len CQL_NULL for null), borrowed from the
+ * result (or the cell) it came from. A plain value. */
+typedef struct cql_cell {
+    const cql_type *type;
+    const uint8_t *ptr;
+    int32_t len;
+} cql_cell;
+
+/* Moves to the next row (the first call to row 0); false at the end or when
+ * the page is malformed (cql_result_error then says where). */
+CQL_API bool cql_result_next(cql_result *result);
+/* A cell of the current row; a cell of null type and len CQL_NULL when
+ * there is no current row or column is out of range. */
+CQL_API cql_cell cql_result_cell(const cql_result *result, size_t column);
+CQL_API cql_cell cql_result_cell_by_name(const cql_result *result, const char *name);
+/* Why cql_result_next stopped early, or NULL. Borrowed from result. */
+CQL_API const cql_error *cql_result_error(const cql_result *result);
+
+/* Typed getters. CQL_OK with *out set; CQL_E_ARG for a null cell (test
+ * cql_cell_is_null first) or a NULL out; CQL_E_TYPE when the cell's type
+ * does not fit (int64 reads bigint, counter, timestamp, int, smallint,
+ * tinyint and varint that fits; double reads float too; string reads
+ * text, varchar and ascii; bytes reads any cell's raw bytes); CQL_E_MALFORMED
+ * for bytes that are not a valid value of the type. int64 of a varint beyond
+ * 64 bits is CQL_E_LIMIT; bytes also reads a cell without a type; duration
+ * needs all three outputs. Views point into the result. */
+CQL_API bool cql_cell_is_null(cql_cell cell);
+CQL_API cql_rc cql_cell_bool(cql_cell cell, bool *out);
+CQL_API cql_rc cql_cell_int8(cql_cell cell, int8_t *out);
+CQL_API cql_rc cql_cell_int16(cql_cell cell, int16_t *out);
+CQL_API cql_rc cql_cell_int32(cql_cell cell, int32_t *out);
+CQL_API cql_rc cql_cell_int64(cql_cell cell, int64_t *out);
+CQL_API cql_rc cql_cell_float(cql_cell cell, float *out);
+CQL_API cql_rc cql_cell_double(cql_cell cell, double *out);
+CQL_API cql_rc cql_cell_string(cql_cell cell, cql_str *out);
+CQL_API cql_rc cql_cell_bytes(cql_cell cell, cql_str *out);
+CQL_API cql_rc cql_cell_uuid(cql_cell cell, uint8_t out[16]);
+/* 4 or 16 bytes; *len says which. */
+CQL_API cql_rc cql_cell_inet(cql_cell cell, uint8_t out[16], size_t *len);
+CQL_API cql_rc cql_cell_date(cql_cell cell, int64_t *days);
+CQL_API cql_rc cql_cell_time(cql_cell cell, int64_t *nanoseconds);
+CQL_API cql_rc cql_cell_timestamp(cql_cell cell, int64_t *milliseconds);
+CQL_API cql_rc cql_cell_duration(cql_cell cell, int32_t *months, int32_t *days,
+                                 int64_t *nanoseconds);
+/* varint: its two's complement bytes (a view); decimal: scale and unscaled. */
+CQL_API cql_rc cql_cell_varint(cql_cell cell, cql_str *out);
+CQL_API cql_rc cql_cell_decimal(cql_cell cell, cql_decimal_value *out);
+/* Any cell as a CQL literal (numbers exact, shortest round-trip floats, blobs
+ * 0x..., timestamps 2024-01-31T13:45:00.000Z); strings, dates, times,
+ * timestamps and inets are bare at the top level and quoted inside
+ * collections;
+ * NUL-terminated in buf; returns the length it needs (like snprintf), or
+ * -1 for a malformed cell. */
+CQL_API int cql_cell_format(cql_cell cell, char *buf, size_t cap);
+
+/* Walks a list, set, map (key, value, key, value...), tuple, UDT or vector
+ * cell. A plain value on the caller's stack, borrowing the cell. */
+typedef struct cql_iter {
+    union {
+        void *align_;
+        uint64_t align64_;
+        unsigned char bytes_[128];
+    } opaque_;
+} cql_iter;
+
+/* CQL_E_TYPE when the cell is not composite; CQL_E_ARG for null or a cell
+ * without a type;
+ * CQL_E_MALFORMED / CQL_E_LIMIT for a bad element count. */
+CQL_API cql_rc cql_cell_iterate(cql_cell cell, cql_iter *it);
+/* The next element (its type from the composite's type); false at the end
+ * or when the cell is malformed (cql_iter_rc then says so). */
+CQL_API bool cql_iter_next(cql_iter *it, cql_cell *out);
+CQL_API cql_rc cql_iter_rc(const cql_iter *it);
+/* Elements the cell announces: entries of a list or set, pairs of a map,
+ * fields of a tuple or UDT (as many as the type has), a vector's dimension. */
+CQL_API size_t cql_iter_count(const cql_iter *it);
+/* For a UDT: the name of the field last returned. */
+CQL_API cql_str cql_iter_field_name(const cql_iter *it);
+
 /* ------------------------------------------------------------------------ */
 /* Scoped cleanup (GCC and Clang): `CQL_SCOPED(cql_supported) s = NULL;`     */
 /* frees s on every path out of the enclosing block.                         */
@@ -609,6 +1107,12 @@ CQL_API cql_rc cql_response_row(const cql_response *response, size_t row, cql_va
 static inline void cql_supported_cleanup_(cql_supported **p) { cql_supported_free(*p); }
 static inline void cql_response_cleanup_(cql_response **p) { cql_response_free(*p); }
 static inline void cql_metadata_cleanup_(cql_metadata **p) { cql_metadata_free(*p); }
+static inline void cql_session_cleanup_(cql_session **p) { cql_session_free(*p); }
+static inline void cql_future_cleanup_(cql_future **p) { cql_future_free(*p); }
+static inline void cql_result_cleanup_(cql_result **p) { cql_result_free(*p); }
+static inline void cql_statement_cleanup_(cql_statement **p) { cql_statement_free(*p); }
+static inline void cql_prepared_cleanup_(cql_prepared **p) { cql_prepared_free(*p); }
+static inline void cql_collection_cleanup_(cql_collection **p) { cql_collection_free(*p); }
 #define CQL_SCOPED(type) __attribute__((cleanup(type##_cleanup_))) type *
 #endif
 

@@ -20,6 +20,8 @@ const char *cql_rc_str(cql_rc rc)
     case CQL_E_TIMEOUT: return "timed out";
     case CQL_E_SERVER: return "server error";
     case CQL_E_NETWORK: return "network error";
+    case CQL_E_CANCELLED: return "cancelled";
+    case CQL_E_TYPE: return "wrong type";
     }
     return "unknown status";
 }

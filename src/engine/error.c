@@ -1,0 +1,71 @@
+/* Building cql_error values that say what happened and where. */
+#include "engine/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_host(cql_error_box *e, const char *host)
+{
+    snprintf(e->host, sizeof e->host, "%s", host ? host : "");
+    e->pub.host = e->host;
+}
+
+void cql_error_clear(cql_error_box *e)
+{
+    cql_response_free(e->server_response);
+    e->server_response = NULL;
+    e->message[0] = '\0';
+    e->host[0] = '\0';
+    e->pub = (cql_error){.rc = CQL_OK, .message = e->message, .host = e->host};
+}
+
+void cql_error_set(cql_error_box *e, cql_rc rc, cql_error_category category, const char *host,
+                   const char *fmt, ...)
+{
+    cql_error_clear(e);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    set_host(e, host);
+    e->pub.rc = rc;
+    e->pub.category = category;
+}
+
+void cql_error_set_server(cql_error_box *e, const char *host, cql_response *error_response,
+                          const char *context)
+{
+    cql_error_clear(e);
+    const cql_server_error *se = cql_response_error(error_response);
+    set_host(e, host);
+    e->pub.rc = CQL_E_SERVER;
+    e->pub.category = CQL_ERRCAT_SERVER;
+    if (se == NULL) { /* not an ERROR: a caller's mistake, said plainly */
+        cql_response_free(error_response);
+        snprintf(e->message, sizeof e->message, "server error from %s: (not an ERROR response)",
+                 e->host);
+        return;
+    }
+    e->server_response = error_response;
+    e->pub.server = se;
+    int msg_len = se->message.len > 300 ? 300 : (int)se->message.len;
+    snprintf(e->message, sizeof e->message, "%s%sserver error from %s: %s (0x%04x): %.*s",
+             context ? context : "", context ? ": " : "", e->host[0] ? e->host : "the server",
+             cql_error_code_str(se->code), (unsigned)se->code, msg_len,
+             se->message.ptr ? se->message.ptr : "");
+}
+
+void cql_error_move(cql_error_box *dst, cql_error_box *src)
+{
+    cql_error_clear(dst);
+    memcpy(dst->message, src->message, sizeof dst->message);
+    memcpy(dst->host, src->host, sizeof dst->host);
+    dst->pub = src->pub;
+    dst->pub.message = dst->message;
+    dst->pub.host = dst->host;
+    dst->server_response = src->server_response;
+    src->server_response = NULL;
+    cql_error_clear(src);
+}

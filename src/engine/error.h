@@ -1,0 +1,35 @@
+/*
+ * The engine's errors: a cql_error (cqlio.h) together with the storage its
+ * strings point into, so whoever holds one (a future, a statement, a result)
+ * embeds a cql_error_box and hands out &box->pub.
+ */
+#ifndef CQLIO_ENGINE_ERROR_H
+#define CQLIO_ENGINE_ERROR_H
+
+#include "cqlio.h"
+
+typedef struct cql_error_box {
+    cql_error pub;
+    char message[512];
+    char host[64];
+    cql_response *server_response; /* owned: pub.server points into it */
+} cql_error_box;
+
+/* Empties the box (rc CQL_OK, message ""), freeing a held server response. */
+void cql_error_clear(cql_error_box *e);
+
+/* Sets a client, network or timeout error: message from fmt; host may be
+ * NULL. Frees a server response held before. */
+void cql_error_set(cql_error_box *e, cql_rc rc, cql_error_category category, const char *host,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Sets a server error from an ERROR response, taking ownership of it; the
+ * message says "server error from <host>: <CODE> (0x....): <server's text>",
+ * with context (may be NULL) as a prefix, such as "executing \"SELECT...\"". */
+void cql_error_set_server(cql_error_box *e, const char *host, cql_response *error_response,
+                          const char *context);
+
+/* Moves src into dst (the server response too); src is left cleared. */
+void cql_error_move(cql_error_box *dst, cql_error_box *src);
+
+#endif

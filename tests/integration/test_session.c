@@ -1,0 +1,636 @@
+/*
+ * The session against the real node: connecting (every version and
+ * compression, and each way connecting fails), statements simple, prepared
+ * and batched, server errors with their fields, re-prepare, timeouts,
+ * cancellation, 10,000 requests in flight, and the ledger back to zero
+ * after each test. Sessions here run on a private loop thread (the blocking
+ * layer), except the one test that drives a libuv loop itself.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cqlio.h"
+#include "harness.h"
+#include "proxy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+enum { WAIT_MS = 20000 };
+
+static const char *node_host(void)
+{
+    const char *h = getenv("CQLIO_TEST_HOST");
+    return h && *h ? h : "127.0.0.1";
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static cql_session *open_session(cql_session_config cfg)
+{
+    char err[256];
+    if (cfg.contact_points == NULL)
+        cfg.contact_points = node_host();
+    cql_session *s = NULL;
+    if (cql_session_new(&cfg, NULL, &s, err, sizeof err) != CQL_OK) {
+        fprintf(stderr, "  session_new: %s\n", err);
+        return NULL;
+    }
+    CQL_SCOPED(cql_future) f = cql_session_connect(s);
+    if (cql_future_wait(f, WAIT_MS) != CQL_OK) {
+        const cql_error *e = cql_future_error(f);
+        fprintf(stderr, "  connect: %s\n", e ? e->message : "timed out");
+        cql_session_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Runs a statement and waits; the result (NULL on failure, with the error
+ * printed unless quiet). */
+static cql_result *run(cql_session *s, const cql_statement *st)
+{
+    CQL_SCOPED(cql_future) f = cql_session_execute(s, st);
+    if (f == NULL)
+        return NULL;
+    cql_rc rc = cql_future_wait(f, WAIT_MS);
+    if (rc != CQL_OK) {
+        const cql_error *e = cql_future_error(f);
+        fprintf(stderr, "  execute: %s\n", e ? e->message : cql_rc_str(rc));
+        return NULL;
+    }
+    return cql_future_take_result(f);
+}
+
+static bool query_ok(cql_session *s, const char *q)
+{
+    CQL_SCOPED(cql_statement) st = cql_statement_new(q, 0);
+    CQL_SCOPED(cql_result) r = run(s, st);
+    return r != NULL;
+}
+
+/* True once the ledger shows nothing in flight, reserved, queued or pending
+ * (waits for late answers, up to a limit). */
+static bool ledger_settles(cql_session *s)
+{
+    uint64_t until = mono_ms() + WAIT_MS;
+    cql_resources r;
+    for (;;) {
+        cql_session_resources(s, &r);
+        if (r.in_flight == 0 && r.reserved_streams == 0 && r.queued == 0 &&
+            r.pending_futures == 0 && r.open_streams == 0 && r.buffered_pages == 0 &&
+            r.buffered_bytes == 0)
+            return true;
+        if (mono_ms() > until) {
+            fprintf(stderr,
+                    "  ledger: in_flight %zu reserved %zu queued %zu pending %zu streams %zu\n",
+                    r.in_flight, r.reserved_streams, r.queued, r.pending_futures,
+                    r.open_streams);
+            return false;
+        }
+        struct timespec pause = {0, 2000000};
+        nanosleep(&pause, NULL); /* polling a condition, with the deadline above */
+    }
+}
+
+static const char *KS = "cqlio_session_test";
+
+static void setup_keyspace(void)
+{
+    cql_session *s = open_session((cql_session_config){0});
+    if (s == NULL)
+        return;
+    char q[256];
+    snprintf(q, sizeof q,
+             "CREATE KEYSPACE IF NOT EXISTS %s WITH replication = "
+             "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+             KS);
+    query_ok(s, q);
+    snprintf(q, sizeof q, "CREATE TABLE IF NOT EXISTS %s.kv (k int PRIMARY KEY, v text)", KS);
+    query_ok(s, q);
+    cql_session_free(s);
+}
+
+/* ---- connecting -------------------------------------------------------- */
+
+static void check_connect(uint8_t version, bool compression)
+{
+    cql_session *s = open_session(
+        (cql_session_config){.protocol_version = version, .no_compression = !compression});
+    REQUIRE(s != NULL);
+    CHECK_EQ_INT(cql_session_protocol_version(s), version ? version : 5);
+    CQL_SCOPED(cql_statement) st =
+        cql_statement_new("SELECT release_version FROM system.local", 0);
+    CQL_SCOPED(cql_result) r = run(s, st);
+    CHECK(r != NULL);
+    if (r != NULL) {
+        CHECK_EQ_INT(cql_result_row_count(r), 1);
+        CHECK(cql_result_next(r));
+        cql_str v = {0};
+        CHECK_EQ_INT(cql_cell_string(cql_result_cell(r, 0), &v), CQL_OK);
+        CHECK(v.len > 0 && v.ptr[0] == '5');
+    }
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+TEST(connects_with_v5_and_lz4_by_default) { check_connect(0, true); }
+TEST(connects_with_v5_forced_without_compression) { check_connect(5, false); }
+TEST(connects_with_v4_forced_and_lz4) { check_connect(4, true); }
+TEST(connects_with_v4_forced_without_compression) { check_connect(4, false); }
+
+/* Connecting fails with category, rc and a message naming what. */
+static void check_connect_fails(cql_session_config cfg, cql_rc rc, cql_error_category cat,
+                                const char *words)
+{
+    char err[256];
+    cql_session *s = NULL;
+    REQUIRE(cql_session_new(&cfg, NULL, &s, err, sizeof err) == CQL_OK);
+    CQL_SCOPED(cql_future) f = cql_session_connect(s);
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), rc);
+    const cql_error *e = cql_future_error(f);
+    CHECK(e != NULL);
+    if (e != NULL) {
+        CHECK_EQ_INT(e->category, cat);
+        if (strstr(e->message, words) == NULL)
+            fprintf(stderr, "  message \"%s\" lacks \"%s\"\n", e->message, words);
+        CHECK(strstr(e->message, words) != NULL);
+    }
+    /* A statement on a session that never connected fails, it does not hang. */
+    CQL_SCOPED(cql_future) q = cql_session_query(s, "SELECT * FROM system.local");
+    CHECK(cql_future_wait(q, WAIT_MS) != CQL_OK);
+    cql_session_free(s);
+}
+
+TEST(connection_refused_is_a_network_error)
+{
+    /* Bind a port, then close it: nothing listens there now. */
+    test_proxy *p = proxy_start(LISTEN_SILENT, NULL, 0);
+    REQUIRE(p != NULL);
+    char where[64];
+    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)p->port);
+    proxy_stop(p);
+    check_connect_fails((cql_session_config){.contact_points = where}, CQL_E_NETWORK,
+                        CQL_ERRCAT_NETWORK, "connection refused");
+}
+
+TEST(a_port_that_does_not_speak_cql_is_named)
+{
+    test_proxy *p = proxy_start(LISTEN_GARBAGE, NULL, 0);
+    REQUIRE(p != NULL);
+    char where[64];
+    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)p->port);
+    check_connect_fails((cql_session_config){.contact_points = where}, CQL_E_PROTOCOL,
+                        CQL_ERRCAT_NETWORK, "is this a CQL native port?");
+    proxy_stop(p);
+}
+
+TEST(a_silent_server_times_out_the_connect)
+{
+    test_proxy *p = proxy_start(LISTEN_SILENT, NULL, 0);
+    REQUIRE(p != NULL);
+    char where[64];
+    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)p->port);
+    check_connect_fails((cql_session_config){.contact_points = where, .connect_timeout_ms = 300},
+                        CQL_E_TIMEOUT, CQL_ERRCAT_TIMEOUT, where);
+    proxy_stop(p);
+}
+
+TEST(a_server_closing_during_the_handshake_is_named)
+{
+    test_proxy *p = proxy_start(LISTEN_CLOSE, NULL, 0);
+    REQUIRE(p != NULL);
+    char where[64];
+    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)p->port);
+    check_connect_fails((cql_session_config){.contact_points = where}, CQL_E_NETWORK,
+                        CQL_ERRCAT_NETWORK, "during the handshake");
+    proxy_stop(p);
+}
+
+TEST(an_unknown_host_name_is_named)
+{
+    check_connect_fails((cql_session_config){.contact_points = "no-such-host.invalid"},
+                        CQL_E_NETWORK, CQL_ERRCAT_NETWORK, "no-such-host.invalid");
+}
+
+TEST(an_unknown_keyspace_fails_the_connect_with_the_server_error)
+{
+    check_connect_fails(
+        (cql_session_config){.contact_points = node_host(), .keyspace = "no_such_keyspace_x"},
+        CQL_E_SERVER, CQL_ERRCAT_SERVER, "no_such_keyspace_x");
+}
+
+TEST(a_bad_config_is_refused_at_creation)
+{
+    char err[256];
+    cql_session *s = (cql_session *)1;
+    CHECK_EQ_INT(cql_session_new(&(cql_session_config){0}, NULL, &s, err, sizeof err),
+                 CQL_E_ARG);
+    CHECK(s == NULL);
+    CHECK(strstr(err, "contact") != NULL);
+    CHECK_EQ_INT(cql_session_new(&(cql_session_config){.contact_points = "h:99999"}, NULL, &s,
+                                 err, sizeof err),
+                 CQL_E_ARG);
+    CHECK(strstr(err, "port") != NULL);
+    CHECK_EQ_INT(cql_session_new(&(cql_session_config){.contact_points = "h", .protocol_version = 3},
+                                 NULL, &s, err, sizeof err),
+                 CQL_E_ARG);
+    CHECK(strstr(err, "protocol_version") != NULL);
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+TEST(simple_prepared_and_batched_statements_round_trip)
+{
+    cql_session *s = open_session((cql_session_config){.keyspace = KS});
+    REQUIRE(s != NULL);
+    CQL_SCOPED(cql_statement) ins = cql_statement_new("INSERT INTO kv (k, v) VALUES (?, ?)", 2);
+    CHECK_EQ_INT(cql_statement_bind_int32(ins, 0, 1), CQL_OK);
+    CHECK_EQ_INT(cql_statement_bind_string(ins, 1, "one", 3), CQL_OK);
+    cql_result_free(run(s, ins));
+
+    CQL_SCOPED(cql_future) pf = cql_session_prepare(s, "SELECT v FROM kv WHERE k = ?");
+    CHECK_EQ_INT(cql_future_wait(pf, WAIT_MS), CQL_OK);
+    CQL_SCOPED(cql_prepared) sel = cql_future_take_prepared(pf);
+    REQUIRE(sel != NULL);
+    CHECK_EQ_INT(cql_prepared_param_count(sel), 1);
+    CHECK_STR(cql_prepared_param_name(sel, 0), "k");
+
+    /* A second prepare of the same text is served from the cache. */
+    cql_resources before;
+    cql_session_resources(s, &before);
+    CQL_SCOPED(cql_future) pf2 = cql_session_prepare(s, "SELECT v FROM kv WHERE k = ?");
+    CHECK(cql_future_done(pf2));
+    CQL_SCOPED(cql_prepared) sel2 = cql_future_take_prepared(pf2);
+    CHECK(sel2 == sel);
+
+    CQL_SCOPED(cql_statement) bound = cql_prepared_bind(sel);
+    CHECK_EQ_INT(cql_statement_bind_int32_by_name(bound, "k", 1), CQL_OK);
+    CQL_SCOPED(cql_result) r = run(s, bound);
+    REQUIRE(r != NULL);
+    CHECK(cql_result_next(r));
+    cql_str v = {0};
+    CHECK_EQ_INT(cql_cell_string(cql_result_cell_by_name(r, "v"), &v), CQL_OK);
+    CHECK_STR(v, "one");
+
+    /* A logged batch of a simple and a bound statement. */
+    CQL_SCOPED(cql_future) pi = cql_session_prepare(s, "INSERT INTO kv (k, v) VALUES (?, ?)");
+    CHECK_EQ_INT(cql_future_wait(pi, WAIT_MS), CQL_OK);
+    CQL_SCOPED(cql_prepared) insp = cql_future_take_prepared(pi);
+    REQUIRE(insp != NULL);
+    CQL_SCOPED(cql_statement) batch = cql_batch_new(CQL_BATCH_LOGGED);
+    CQL_SCOPED(cql_statement) b1 = cql_statement_new("INSERT INTO kv (k, v) VALUES (2, 'two')", 0);
+    CQL_SCOPED(cql_statement) b2 = cql_prepared_bind(insp);
+    cql_statement_bind_int32(b2, 0, 3);
+    cql_statement_bind_string(b2, 1, "three", 5);
+    CHECK_EQ_INT(cql_batch_add(batch, b1), CQL_OK);
+    CHECK_EQ_INT(cql_batch_add(batch, b2), CQL_OK);
+    cql_result_free(run(s, batch));
+    CQL_SCOPED(cql_statement) count = cql_statement_new("SELECT k FROM kv WHERE k IN (2, 3)", 0);
+    CQL_SCOPED(cql_result) rc = run(s, count);
+    CHECK(rc != NULL && cql_result_row_count(rc) == 2);
+
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+TEST(a_wrong_value_type_fails_before_sending_and_names_the_column)
+{
+    cql_session *s = open_session((cql_session_config){.keyspace = KS});
+    REQUIRE(s != NULL);
+    CQL_SCOPED(cql_future) pf = cql_session_prepare(s, "SELECT v FROM kv WHERE k = ?");
+    CHECK_EQ_INT(cql_future_wait(pf, WAIT_MS), CQL_OK);
+    CQL_SCOPED(cql_prepared) p = cql_future_take_prepared(pf);
+    REQUIRE(p != NULL);
+    CQL_SCOPED(cql_statement) st = cql_prepared_bind(p);
+    CHECK_EQ_INT(cql_statement_bind_string(st, 0, "x", 1), CQL_E_TYPE);
+    const cql_error *be = cql_statement_error(st);
+    CHECK(be != NULL && strstr(be->message, "\"k\"") && strstr(be->message, "int"));
+    /* Never bound: executing it fails at once, nothing reaches the server. */
+    CQL_SCOPED(cql_future) f = cql_session_execute(s, st);
+    CHECK(cql_future_wait(f, WAIT_MS) != CQL_OK);
+    CHECK(cql_future_error(f) != NULL && cql_future_error(f)->category == CQL_ERRCAT_CLIENT);
+    CQL_SCOPED(cql_future) fn = cql_session_execute(s, NULL);
+    CHECK_EQ_INT(cql_future_wait(fn, WAIT_MS), CQL_E_ARG);
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+/* ---- server errors ----------------------------------------------------- */
+
+static const cql_error *expect_server_error(cql_future *f, int32_t code)
+{
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_SERVER);
+    const cql_error *e = cql_future_error(f);
+    CHECK(e != NULL && e->category == CQL_ERRCAT_SERVER && e->server != NULL);
+    if (e == NULL || e->server == NULL)
+        return NULL;
+    CHECK_EQ_INT(e->server->code, code);
+    CHECK(strstr(e->message, cql_error_code_str(code)) != NULL);
+    CHECK(strstr(e->message, node_host()) != NULL);
+    return e;
+}
+
+TEST(server_errors_keep_their_code_and_fields)
+{
+    cql_session *s = open_session((cql_session_config){.keyspace = KS});
+    REQUIRE(s != NULL);
+    CQL_SCOPED(cql_future) syn = cql_session_query(s, "SELEKT nonsense");
+    expect_server_error(syn, CQL_ERROR_SYNTAX);
+    CQL_SCOPED(cql_future) inv = cql_session_query(s, "SELECT * FROM no_such_table_here");
+    expect_server_error(inv, CQL_ERROR_INVALID);
+    char q[256];
+    snprintf(q, sizeof q,
+             "CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', "
+             "'replication_factor': 1}",
+             KS);
+    CQL_SCOPED(cql_future) ae = cql_session_query(s, q);
+    const cql_error *e = expect_server_error(ae, CQL_ERROR_ALREADY_EXISTS);
+    if (e != NULL) {
+        CHECK_STR(e->server->keyspace, KS);
+        CHECK_EQ_INT(e->server->table.len, 0);
+    }
+    CQL_SCOPED(cql_future) at = cql_session_query(s, "CREATE TABLE kv (k int PRIMARY KEY)");
+    e = expect_server_error(at, CQL_ERROR_ALREADY_EXISTS);
+    if (e != NULL)
+        CHECK_STR(e->server->table, "kv");
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+TEST(a_forgotten_prepared_statement_is_prepared_again)
+{
+    cql_session *s = open_session((cql_session_config){.keyspace = KS});
+    REQUIRE(s != NULL);
+    REQUIRE(query_ok(s, "CREATE TABLE IF NOT EXISTS reprep (k int PRIMARY KEY, v int)"));
+    CQL_SCOPED(cql_future) pf = cql_session_prepare(s, "SELECT v FROM reprep WHERE k = ?");
+    CHECK_EQ_INT(cql_future_wait(pf, WAIT_MS), CQL_OK);
+    CQL_SCOPED(cql_prepared) p = cql_future_take_prepared(pf);
+    REQUIRE(p != NULL);
+    /* Dropping the table makes the node forget every statement on it. */
+    REQUIRE(query_ok(s, "DROP TABLE reprep"));
+    REQUIRE(query_ok(s, "CREATE TABLE reprep (k int PRIMARY KEY, v int)"));
+    REQUIRE(query_ok(s, "INSERT INTO reprep (k, v) VALUES (7, 49)"));
+    CQL_SCOPED(cql_statement) st = cql_prepared_bind(p);
+    cql_statement_bind_int32(st, 0, 7);
+    CQL_SCOPED(cql_result) r = run(s, st);
+    CHECK(r != NULL);
+    int32_t v = 0;
+    if (r != NULL && cql_result_next(r))
+        CHECK_EQ_INT(cql_cell_int32(cql_result_cell(r, 0), &v), CQL_OK);
+    CHECK_EQ_INT(v, 49);
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+/* ---- time, cancellation, load ------------------------------------------ */
+
+/* A session whose only connection goes through a proxy that holds the
+ * server's answers until released. */
+typedef struct proxied {
+    test_proxy *proxy;
+    cql_session *session;
+} proxied;
+
+static proxied open_held(void)
+{
+    proxied p = {proxy_start(LISTEN_PROXY, node_host(), 9042), NULL};
+    if (p.proxy == NULL)
+        return p;
+    char where[64];
+    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)p.proxy->port);
+    p.session = open_session((cql_session_config){.contact_points = where});
+    if (p.session == NULL) {
+        proxy_stop(p.proxy);
+        p.proxy = NULL;
+    } else {
+        proxy_hold(p.proxy, true);
+    }
+    return p;
+}
+
+/* Lets the answers through, checks the ledger settles, closes both. */
+static void close_held(proxied p)
+{
+    proxy_hold(p.proxy, false);
+    CHECK(ledger_settles(p.session));
+    cql_session_free(p.session);
+    proxy_stop(p.proxy);
+}
+
+/* Waits until the session has a request on the wire. */
+static bool wait_in_flight(cql_session *s)
+{
+    uint64_t until = mono_ms() + WAIT_MS;
+    cql_resources r;
+    do
+        cql_session_resources(s, &r);
+    while (r.in_flight == 0 && mono_ms() < until);
+    return r.in_flight > 0;
+}
+
+TEST(a_slow_answer_times_out_and_its_id_waits_for_the_late_answer)
+{
+    proxied held = open_held();
+    REQUIRE(held.session != NULL);
+    cql_session *s = held.session;
+    CQL_SCOPED(cql_statement) st = cql_statement_new("SELECT * FROM system.local", 0);
+    cql_statement_set_timeout(st, 200);
+    CQL_SCOPED(cql_future) f = cql_session_execute(s, st);
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_TIMEOUT);
+    const cql_error *e = cql_future_error(f);
+    CHECK(e != NULL && e->category == CQL_ERRCAT_TIMEOUT && strstr(e->message, "200 ms"));
+    cql_resources r;
+    cql_session_resources(s, &r);
+    CHECK_EQ_INT(r.reserved_streams, 1);
+    CHECK_EQ_INT(r.in_flight, 0);
+    close_held(held);
+}
+
+static int callbacks_fired;
+static cql_rc callback_rc;
+static void count_callback(cql_future *f, void *arg)
+{
+    (void)arg;
+    callbacks_fired++;
+    const cql_error *e = cql_future_error(f);
+    callback_rc = e ? e->rc : CQL_OK;
+}
+
+TEST(a_cancelled_request_completes_at_once_and_its_id_is_freed_later)
+{
+    proxied held = open_held();
+    REQUIRE(held.session != NULL);
+    cql_session *s = held.session;
+    callbacks_fired = 0;
+    cql_future *f = cql_session_query(s, "SELECT * FROM system.local");
+    CHECK_EQ_INT(cql_future_then(f, count_callback, NULL), CQL_OK);
+    /* Wait until it is on the wire (in flight), then cancel. */
+    CHECK(wait_in_flight(s));
+    cql_resources r;
+    cql_future_cancel(f);
+    CHECK(cql_future_done(f));
+    CHECK_EQ_INT(callbacks_fired, 1);
+    CHECK_EQ_INT(callback_rc, CQL_E_CANCELLED);
+    cql_future_cancel(f); /* again: nothing happens */
+    CHECK_EQ_INT(callbacks_fired, 1);
+    cql_future_free(f);
+    cql_session_resources(s, &r);
+    CHECK_EQ_INT(r.reserved_streams, 1);
+    close_held(held);
+}
+
+TEST(a_lost_connection_fails_what_was_in_flight)
+{
+    proxied held = open_held();
+    REQUIRE(held.session != NULL);
+    cql_session *s = held.session;
+    CQL_SCOPED(cql_future) f = cql_session_query(s, "SELECT * FROM system.local");
+    CHECK(wait_in_flight(s));
+    proxy_cut(held.proxy);
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_NETWORK);
+    const cql_error *e = cql_future_error(f);
+    CHECK(e != NULL && strstr(e->message, "not retried") != NULL);
+    close_held(held);
+}
+
+TEST(ten_thousand_requests_in_flight_on_one_connection)
+{
+    /* A node that has just started compiles as it goes: give it time. */
+    cql_session *s = open_session((cql_session_config){.keyspace = KS, .request_timeout_ms = 60000});
+    REQUIRE(s != NULL);
+    CQL_SCOPED(cql_future) pf = cql_session_prepare(s, "SELECT v FROM kv WHERE k = ?");
+    CHECK_EQ_INT(cql_future_wait(pf, WAIT_MS), CQL_OK);
+    CQL_SCOPED(cql_prepared) p = cql_future_take_prepared(pf);
+    REQUIRE(p != NULL);
+    CQL_SCOPED(cql_statement) st = cql_prepared_bind(p);
+    enum { N = 10000 };
+    cql_future **fs = calloc(N, sizeof *fs);
+    REQUIRE(fs != NULL);
+    for (int i = 0; i < N; i++) {
+        cql_statement_bind_int32(st, 0, i % 4);
+        fs[i] = cql_session_execute(s, st);
+    }
+    int ok = 0, failed = 0;
+    for (int i = 0; i < N; i++) {
+        cql_rc rc = cql_future_wait(fs[i], 90000);
+        if (rc == CQL_OK)
+            ok++;
+        else if (failed++ < 3)
+            fprintf(stderr, "  request %d: %s\n", i,
+                    cql_future_error(fs[i]) ? cql_future_error(fs[i])->message : cql_rc_str(rc));
+        cql_future_free(fs[i]);
+    }
+    free(fs);
+    CHECK(failed * 100 < N); /* a node just started may shed a few */
+    CHECK(ok + failed == N);
+    cql_resources r;
+    cql_session_resources(s, &r);
+    CHECK_EQ_INT(r.connections, 1);
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+TEST(closing_the_session_fails_what_is_pending)
+{
+    proxied held = open_held();
+    REQUIRE(held.session != NULL);
+    cql_session *s = held.session;
+    callbacks_fired = 0;
+    CQL_SCOPED(cql_future) f = cql_session_query(s, "SELECT * FROM system.local");
+    cql_future_then(f, count_callback, NULL);
+    cql_session_free(s);
+    CHECK(cql_future_done(f));
+    CHECK_EQ_INT(callbacks_fired, 1);
+    CHECK_EQ_INT(callback_rc, CQL_E_CLOSED);
+    proxy_stop(held.proxy);
+}
+
+/* ---- the caller's own libuv loop --------------------------------------- */
+
+typedef struct uv_run_state {
+    cql_session *session;
+    cql_future *query;
+    int done;
+    int rows;
+} uv_run_state;
+
+static void uv_query_done(cql_future *f, void *arg)
+{
+    uv_run_state *st = arg;
+    cql_result *r = cql_future_take_result(f);
+    st->rows = r ? (int)cql_result_row_count(r) : -1;
+    cql_result_free(r);
+    st->done++;
+}
+
+static void uv_connected(cql_future *f, void *arg)
+{
+    uv_run_state *st = arg;
+    if (cql_future_error(f) != NULL) {
+        st->done = -1;
+        return;
+    }
+    st->query = cql_session_query(st->session, "SELECT * FROM system.local");
+    cql_future_then(st->query, uv_query_done, st);
+}
+
+TEST(runs_on_the_callers_libuv_loop)
+{
+    uv_loop_t loop;
+    REQUIRE(uv_loop_init(&loop) == 0);
+    cql_loop adapter;
+    REQUIRE(cql_loop_uv(&loop, &adapter) == CQL_OK);
+    uv_run_state st = {0};
+    char err[256];
+    REQUIRE(cql_session_new(&(cql_session_config){.contact_points = node_host()}, &adapter,
+                            &st.session, err, sizeof err) == CQL_OK);
+    cql_future *c = cql_session_connect(st.session);
+    cql_future_then(c, uv_connected, &st);
+    /* Waiting from the loop's own thread would never end: refused. */
+    CHECK(cql_future_done(c) || cql_future_wait(c, 10) == CQL_E_ARG);
+    uint64_t until = mono_ms() + WAIT_MS;
+    while (st.done == 0 && mono_ms() < until)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK_EQ_INT(st.done, 1);
+    CHECK_EQ_INT(st.rows, 1);
+    cql_future_free(st.query);
+    cql_future_free(c);
+    CHECK(ledger_settles(st.session));
+    cql_session_free(st.session);
+    uv_run(&loop, UV_RUN_DEFAULT); /* the adapter's handles close */
+    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+    setup_keyspace();
+    RUN(connects_with_v5_and_lz4_by_default);
+    RUN(connects_with_v5_forced_without_compression);
+    RUN(connects_with_v4_forced_and_lz4);
+    RUN(connects_with_v4_forced_without_compression);
+    RUN(connection_refused_is_a_network_error);
+    RUN(a_port_that_does_not_speak_cql_is_named);
+    RUN(a_silent_server_times_out_the_connect);
+    RUN(a_server_closing_during_the_handshake_is_named);
+    RUN(an_unknown_host_name_is_named);
+    RUN(an_unknown_keyspace_fails_the_connect_with_the_server_error);
+    RUN(a_bad_config_is_refused_at_creation);
+    RUN(simple_prepared_and_batched_statements_round_trip);
+    RUN(a_wrong_value_type_fails_before_sending_and_names_the_column);
+    RUN(server_errors_keep_their_code_and_fields);
+    RUN(a_forgotten_prepared_statement_is_prepared_again);
+    RUN(a_slow_answer_times_out_and_its_id_waits_for_the_late_answer);
+    RUN(a_cancelled_request_completes_at_once_and_its_id_is_freed_later);
+    RUN(a_lost_connection_fails_what_was_in_flight);
+    RUN(ten_thousand_requests_in_flight_on_one_connection);
+    RUN(closing_the_session_fails_what_is_pending);
+    RUN(runs_on_the_callers_libuv_loop);
+    return harness_done();
+}
