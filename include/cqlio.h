@@ -784,9 +784,11 @@ CQL_API bool cql_future_done(cql_future *future);
  * loop thread it would block the loop that completes it, and returns
  * CQL_E_ARG at once. */
 CQL_API cql_rc cql_future_wait(cql_future *future, uint64_t timeout_ms);
-/* Cancels a pending request: the future completes now with CQL_E_CANCELLED
- * (its callback fires before this returns); the stream id stays reserved
- * until the server answers. No effect on a completed future. */
+/* Cancels a pending request: the future completes now with CQL_E_CANCELLED;
+ * its callback fires before this returns on the loop thread, or, called
+ * from another thread (a private loop thread's session), on the loop thread
+ * soon after. The stream id stays reserved until the server answers. No
+ * effect on a completed future. */
 CQL_API void cql_future_cancel(cql_future *future);
 /* The error of a failed future, or NULL (pending or succeeded). Borrowed
  * from the future. */
@@ -870,7 +872,8 @@ CQL_API cql_rc cql_collection_add_collection(cql_collection *c, const cql_collec
 /* ------------------------------------------------------------------------ */
 
 /* A simple statement: query text (copied) with value_count bind markers
- * (`?` or `:name`), all unset until bound. The caller frees it with
+ * (`?` or `:name`), each to be bound before it is executed (null and unset
+ * are values to bind too). The caller frees it with
  * cql_statement_free; executing copies what it needs, so a statement can be
  * changed and executed again at once. NULL when out of memory or query is
  * NULL. */
@@ -960,9 +963,10 @@ CQL_API const cql_error *cql_statement_error(const cql_statement *st);
 
 /* Runs a statement (simple, bound or batch; copied, so the caller may free
  * or change it at once). The future's result is read with
- * cql_future_take_result. A statement with an unset bound value that the
- * server requires, or a binding error left on it, fails before anything is
- * sent. The caller frees the future. NULL only when out of memory. */
+ * cql_future_take_result. A statement with a value never bound, or a
+ * binding error left on it, fails before anything is sent; a USE statement
+ * is refused (it would change one connection's keyspace only). The caller
+ * frees the future. NULL only when out of memory. */
 CQL_API cql_future *cql_session_execute(cql_session *session, const cql_statement *st);
 /* cql_session_execute of a simple statement without values. */
 CQL_API cql_future *cql_session_query(cql_session *session, const char *query);
@@ -1099,6 +1103,104 @@ CQL_API size_t cql_iter_count(const cql_iter *it);
 CQL_API cql_str cql_iter_field_name(const cql_iter *it);
 
 /* ------------------------------------------------------------------------ */
+/* Streams: results of any size, page by page, in bounded memory             */
+/* ------------------------------------------------------------------------ */
+/*
+ * A stream runs a statement page by page. It holds at most prefetch + 1
+ * pages (the current one, and those fetched ahead while the caller works),
+ * whatever the size of the result. The end is decided by the server's
+ * Has_more_pages flag alone: an empty page in the middle does not end it.
+ *
+ * Every way out releases everything: cql_stream_close (idempotent, valid in
+ * every state) abandons a fetch in flight (its stream id stays reserved
+ * until the server answers), frees every buffered page, and makes every
+ * later call fail with CQL_E_CLOSED. Closing the session closes its open
+ * streams. The scoped form, CQL_SCOPED(cql_stream), frees on every path out
+ * of a block; cql_session_foreach closes on every path too.
+ *
+ * A SELECT streamed this way is idempotent: when its connection is lost,
+ * the page in flight is asked again, from the same paging state, on another
+ * connection, so no row is lost or repeated. Other statements fail.
+ */
+typedef struct cql_stream cql_stream;
+
+#define CQL_STREAM_ON_DEMAND (-1)
+
+/* A plain value; zero-initialised means the defaults named beside each. */
+typedef struct cql_stream_config {
+    /* Pages fetched ahead: 0 means 1; CQL_STREAM_ON_DEMAND fetches a page
+     * only when the caller asks for it; at most 16. */
+    int32_t prefetch;
+    int32_t page_size;        /* rows per page; 0: the statement's, else the session's */
+    uint32_t max_pages;       /* stop after this many pages; 0: no limit */
+    uint32_t page_timeout_ms; /* each page; 0: the statement's or session's request timeout */
+    uint32_t deadline_ms;     /* the whole stream, from its creation; 0: none */
+    /* Called on the loop thread as each page arrives (page_number from 1). */
+    void (*on_page)(void *arg, uint64_t page_number, size_t rows);
+    void *on_page_arg;
+} cql_stream_config;
+
+/* Starts streaming st (copied: a paging state set on it is where the stream
+ * starts). config may be NULL (defaults). The first page is asked for at
+ * once. The caller frees the stream with cql_stream_free. NULL only when
+ * out of memory or an argument is NULL. */
+CQL_API cql_stream *cql_session_stream(cql_session *session, const cql_statement *st,
+                                       const cql_stream_config *config);
+
+/* Makes the next page the current one (the current page is freed). The
+ * future completes when it is — at once when it was fetched ahead — or at
+ * the end (then cql_stream_page is NULL), or with the stream's error. The
+ * caller frees the future. NULL only when out of memory. */
+CQL_API cql_future *cql_stream_fetch(cql_stream *stream);
+
+/* The current page, borrowed from the stream until the next fetch or close;
+ * NULL before the first fetch completes and at the end. Read it with the
+ * cql_result functions. */
+CQL_API const cql_result *cql_stream_page(const cql_stream *stream);
+
+/* Moves to the next row, fetching pages as needed. With a private loop
+ * thread it waits for a page (the page timeout bounds each wait). On the
+ * caller's own loop it never waits: when the next page has not arrived yet
+ * it returns false with cql_stream_error's rc CQL_E_BUSY; wait for
+ * cql_stream_fetch then. False at the end (cql_stream_error NULL) or on an
+ * error. */
+CQL_API bool cql_stream_next_row(cql_stream *stream);
+/* A cell of the current row (see cql_result_cell). */
+CQL_API cql_cell cql_stream_cell(const cql_stream *stream, size_t column);
+
+/* Why the stream stopped (the server's error, a timeout, CQL_E_CLOSED...),
+ * or NULL. Borrowed from the stream. */
+CQL_API const cql_error *cql_stream_error(const cql_stream *stream);
+/* Pages received so far (the current one included) and rows in them. */
+CQL_API uint64_t cql_stream_page_number(const cql_stream *stream);
+CQL_API uint64_t cql_stream_rows_fetched(const cql_stream *stream);
+/* Where to resume after the current page (cql_statement_set_paging_state);
+ * len 0 when the stream is at its end. Borrowed until the next fetch. */
+CQL_API cql_str cql_stream_paging_state(const cql_stream *stream);
+
+/* Releases everything the stream holds (see above); idempotent. */
+CQL_API void cql_stream_close(cql_stream *stream);
+/* Closes it and frees the object. NULL is a no-op. */
+CQL_API void cql_stream_free(cql_stream *stream);
+
+/* What a foreach row callback returns. */
+typedef enum cql_foreach_step {
+    CQL_FOREACH_CONTINUE = 0,
+    CQL_FOREACH_STOP = 1,  /* stop early: not an error */
+    CQL_FOREACH_ERROR = -1 /* stop: the callback failed */
+} cql_foreach_step;
+typedef cql_foreach_step (*cql_row_fn)(const cql_result *page, void *arg);
+
+/* Streams st, calling fn for each row (read it from page with
+ * cql_result_cell), and closes the stream on every path. Needs a private
+ * loop thread (it waits). CQL_OK at the end or on CQL_FOREACH_STOP;
+ * CQL_E_CANCELLED when fn returned CQL_FOREACH_ERROR; else the stream's
+ * error, copied into err_buf when given. */
+CQL_API cql_rc cql_session_foreach(cql_session *session, const cql_statement *st,
+                                   const cql_stream_config *config, cql_row_fn fn, void *arg,
+                                   char *err_buf, size_t cap);
+
+/* ------------------------------------------------------------------------ */
 /* Scoped cleanup (GCC and Clang): `CQL_SCOPED(cql_supported) s = NULL;`     */
 /* frees s on every path out of the enclosing block.                         */
 /* ------------------------------------------------------------------------ */
@@ -1113,6 +1215,7 @@ static inline void cql_result_cleanup_(cql_result **p) { cql_result_free(*p); }
 static inline void cql_statement_cleanup_(cql_statement **p) { cql_statement_free(*p); }
 static inline void cql_prepared_cleanup_(cql_prepared **p) { cql_prepared_free(*p); }
 static inline void cql_collection_cleanup_(cql_collection **p) { cql_collection_free(*p); }
+static inline void cql_stream_cleanup_(cql_stream **p) { cql_stream_free(*p); }
 #define CQL_SCOPED(type) __attribute__((cleanup(type##_cleanup_))) type *
 #endif
 

@@ -264,7 +264,9 @@ static void fail_server(cql_conn *c, const cql_response *r, const char *what)
     /* Cassandra answers a version it does not speak with a PROTOCOL_ERROR
      * naming the version; the caller retries with an older one. */
     if (e->code == CQL_ERROR_PROTOCOL && c->state == ST_HANDSHAKE &&
-        strstr(c->error.server_message, "protocol version") != NULL)
+        (strstr(c->error.server_message, "protocol version") != NULL ||
+         /* Cassandra 3.10-3.11 know v5 as a beta they refuse without USE_BETA */
+         strstr(c->error.server_message, "Beta version of the protocol") != NULL))
         c->error.version_refused = true;
     fail(c, CQL_E_SERVER, what, NULL);
 }
@@ -363,11 +365,27 @@ static void abandon(cql_conn *c, int16_t stream)
 bool cql_conn_abandon(cql_conn *c, int16_t stream, void *user)
 {
     /* The user pointer guards against an id reused since its request ended. */
-    if (c == NULL || stream < 0 || (size_t)stream >= c->slot_cap ||
-        c->slots[stream].state != SLOT_WAITING || c->slots[stream].user != user)
+    if (c == NULL || stream < 0)
         return false;
-    abandon(c, stream);
-    return true;
+    if ((size_t)stream < c->slot_cap && c->slots[stream].state == SLOT_WAITING &&
+        c->slots[stream].user == user) {
+        abandon(c, stream);
+        return true;
+    }
+    /* Its end may be queued already (answered, timed out or failed, in the
+     * same read as an event whose callback abandons it): take it back. */
+    for (size_t i = 0; i < c->ev_len; i++) {
+        cql_conn_event *e = &c->events[c->ev_head + i];
+        if (e->user != user || e->stream != stream ||
+            (e->kind != CQL_CONN_RESPONSE && e->kind != CQL_CONN_TIMEOUT &&
+             e->kind != CQL_CONN_FAILED))
+            continue;
+        cql_response_free(e->response);
+        memmove(e, e + 1, (c->ev_len - i - 1) * sizeof *e);
+        c->ev_len--;
+        return true;
+    }
+    return false;
 }
 
 const uint8_t *cql_conn_output(cql_conn *c, size_t *len)

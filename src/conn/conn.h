@@ -106,10 +106,12 @@ typedef cql_rc (*cql_conn_encode_fn)(cql_buf *out, const cql_request_opts *opts,
 cql_rc cql_conn_request(cql_conn *c, cql_conn_encode_fn encode, void *arg, void *user,
                         uint64_t deadline_ms, int16_t *stream);
 
-/* Forgets a request: no event will carry its user pointer. Its id stays
- * reserved until the server answers it. False unless `stream` is a request
- * still waiting whose user pointer is `user` (an id is reused as soon as its
- * request ends, so the pair names the request). */
+/* Forgets a request: no event will carry its user pointer. A request still
+ * waiting keeps its id reserved until the server answers it; a request whose
+ * end is queued but not yet taken (answered, timed out or failed in the
+ * same batch of events) has that event removed. False unless (stream, user)
+ * names such a request (an id is reused as soon as its request ends, so the
+ * pair names the request). */
 bool cql_conn_abandon(cql_conn *c, int16_t stream, void *user);
 
 /* The bytes to write, borrowed until the next call on c; *len 0 when none.

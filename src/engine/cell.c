@@ -359,8 +359,18 @@ bool cql_iter_next(cql_iter *it, cql_cell *out)
     const uint8_t *p = NULL;
     int32_t n = CQL_NULL;
     const cql_type *t = NULL;
-    if (!cql_value_iter_next(&st->vi, &p, &n, &t))
-        return false;
+    if (!cql_value_iter_next(&st->vi, &p, &n, &t)) {
+        /* A UDT value may stop before its type's last fields (§6): those
+         * read as null, so every UDT yields as many fields as its type. */
+        const cql_type *udt = st->vi.type;
+        if (st->vi.diag.rc != CQL_OK || udt == NULL || udt->kind != CQL_TYPE_UDT ||
+            st->vi.index >= udt->count)
+            return false;
+        out->type = cql_type_child(udt, st->vi.index++);
+        out->ptr = NULL;
+        out->len = CQL_NULL;
+        return true;
+    }
     out->type = t;
     out->ptr = n >= 0 ? p : NULL;
     out->len = n;

@@ -266,26 +266,25 @@ static bool format_composite(cql_text *o, const cql_type *t, const uint8_t *p, i
     case CQL_TYPE_TUPLE: open = "(", close = ")"; break;
     default: break;
     }
-    cql_value_iter it;
-    if (cql_value_iter_begin(&it, t, p, n, NULL, NULL) != CQL_OK)
+    /* The public iterator: a UDT value cut short reads its last fields as
+     * null here too. */
+    cql_iter it;
+    if (cql_cell_iterate((cql_cell){t, p, n}, &it) != CQL_OK)
         return false;
     cql_text_puts(o, open);
-    const uint8_t *ep;
-    int32_t en;
-    const cql_type *et;
-    while (cql_value_iter_next(&it, &ep, &en, &et)) {
-        uint32_t i = it.index - 1;
+    cql_cell e;
+    for (uint32_t i = 0; cql_iter_next(&it, &e); i++) {
         if (i > 0)
             cql_text_puts(o, t->kind == CQL_TYPE_MAP && (i & 1) ? ": " : ", ");
         if (t->kind == CQL_TYPE_UDT) {
             put_field_name(o, cql_type_field_name(t, i));
             cql_text_puts(o, ": ");
         }
-        if (!format_value(o, et, ep, en, true))
+        if (!format_value(o, e.type, e.ptr, e.len, true))
             return false;
     }
     cql_text_puts(o, close);
-    return it.diag.rc == CQL_OK;
+    return cql_iter_rc(&it) == CQL_OK;
 }
 
 /* The types whose empty cell is legal (values.h): they format as nothing. */

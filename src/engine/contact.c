@@ -143,7 +143,7 @@ static void resolve_numeric(cql_contact *c)
 void cql_contacts_resolve(cql_session *s)
 {
     s->resolving = s->contact_count;
-    for (size_t i = 0; i < s->contact_count; i++) {
+    for (size_t i = 0; i < s->contact_count && !s->closing; i++) {
         cql_contact *c = &s->contacts[i];
         c->resolving = true;
         if (s->loop.resolve == NULL ||

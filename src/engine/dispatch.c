@@ -107,10 +107,14 @@ static cql_rc encode_request(cql_buf *out, const cql_request_opts *opts, void *a
 {
     cql_request *r = arg;
     if (r->kind == REQUEST_PREPARE || r->repreparing) {
-        cql_str q = r->kind == REQUEST_PREPARE ? (cql_str){r->query, r->query_len}
-                                               : (cql_str){r->prepared->query,
-                                                           r->prepared->query_len};
-        return cql_encode_prepare(out, opts, q, (cql_str){0});
+        if (r->kind == REQUEST_PREPARE)
+            return cql_encode_prepare(out, opts, (cql_str){r->query, r->query_len},
+                                      (cql_str){0});
+        const cql_prepared *p = r->reprepare;
+        bool v5_keyspace = opts->version >= 5 && p->keyspace[0] != '\0';
+        return cql_encode_prepare(out, opts, (cql_str){p->query, p->query_len},
+                                  v5_keyspace ? (cql_str){p->keyspace, strlen(p->keyspace)}
+                                              : (cql_str){0});
     }
     cql_session *s = r->future->session;
     cql_statement_defaults d = {
@@ -204,6 +208,11 @@ void cql_dispatch_drain(cql_session *s)
 
 void cql_dispatch_submit(cql_session *s, cql_request *r)
 {
+    if (s->connect_failed) {
+        fail(r, s->connect_error.pub.rc ? s->connect_error.pub.rc : CQL_E_CLOSED,
+             CQL_ERRCAT_CLIENT, NULL, "the session failed to connect; create a new one");
+        return;
+    }
     r->future->request = r;
     r->deadline = cql_session_now(s) + r->timeout_ms;
     if (r->kind == REQUEST_EXECUTE)
@@ -252,8 +261,8 @@ static void answer_prepare(cql_session *s, cql_request *r, cql_response *resp)
 static void answer_reprepare(cql_session *s, cql_link *l, cql_request *r, cql_response *resp)
 {
     cql_str id = cql_response_result_metadata_id(resp);
-    if (id.len > 0)
-        cql_prepared_set_result_metadata_id(r->prepared, id);
+    if (id.len > 0) /* v5: the id EXECUTE must carry now (the prepared's one mutable part) */
+        cql_prepared_set_result_metadata_id((cql_prepared *)r->reprepare, id);
     cql_response_free(resp);
     r->repreparing = false;
     int16_t stream;
@@ -272,11 +281,15 @@ void cql_dispatch_response(cql_session *s, cql_link *l, cql_request *r, cql_resp
     const cql_server_error *se = cql_response_error(resp);
     r->link = NULL;
     if (se != NULL) {
-        if (se->code == CQL_ERROR_UNPREPARED && r->kind == REQUEST_EXECUTE &&
-            r->prepared != NULL && !r->repreparing && !r->reprepared) {
+        const cql_prepared *target =
+            se->code == CQL_ERROR_UNPREPARED && r->kind == REQUEST_EXECUTE && !r->repreparing
+                ? cql_statement_prepared_by_id(r->statement, se->unprepared_id)
+                : NULL;
+        if (target != NULL && !r->reprepared) {
             /* The node forgot the statement (restart, eviction, schema
              * change): prepare it again on the same connection, once. */
             cql_response_free(resp);
+            r->reprepare = target;
             r->repreparing = r->reprepared = true;
             int16_t stream;
             if (cql_conn_request(l->conn, encode_request, r, r, r->deadline, &stream) ==
@@ -287,7 +300,7 @@ void cql_dispatch_response(cql_session *s, cql_link *l, cql_request *r, cql_resp
                 return;
             }
             r->repreparing = false;
-            fail(r, CQL_E_SERVER, CQL_ERRCAT_CLIENT, l->host->name,
+            fail(r, CQL_E_BUSY, CQL_ERRCAT_CLIENT, l->host->name,
                  "the server forgot the prepared statement, and preparing it again could "
                  "not be sent (no stream id or memory)");
             return;
@@ -296,8 +309,8 @@ void cql_dispatch_response(cql_session *s, cql_link *l, cql_request *r, cql_resp
         query_excerpt(r, q, sizeof q);
         snprintf(context, sizeof context, "%s %s",
                  r->kind == REQUEST_PREPARE || r->repreparing ? "preparing" : "executing", q);
-        if (se->code == CQL_ERROR_UNPREPARED)
-            snprintf(context, sizeof context, "executing %s (re-prepared once already)", q);
+        if (se->code == CQL_ERROR_UNPREPARED && r->reprepared)
+            snprintf(context, sizeof context, "executing %s (prepared again once already)", q);
         cql_error_set_server(&r->future->error, l->host->name, resp, context);
         finish(r);
         return;
@@ -355,7 +368,7 @@ void cql_dispatch_failed(cql_session *s, cql_link *l, cql_request *r)
     bool idempotent = r->kind == REQUEST_PREPARE ||
                       (r->statement != NULL && cql_statement_is_idempotent(r->statement));
     if (idempotent && r->attempts < 3 && !s->closing) {
-        r->repreparing = false;
+        r->repreparing = r->reprepared = false;
         queue_push(s, r, true); /* another connection takes it */
         cql_session_wake(s);
         return;
@@ -399,10 +412,12 @@ void cql_dispatch_fail_all(cql_session *s, cql_rc rc, cql_error_category cat, co
             cql_conn_fail(l->conn, CQL_E_CLOSED, "the session was closed");
             cql_conn_event ev;
             while (cql_conn_next_event(l->conn, &ev)) {
-                if (ev.kind == CQL_CONN_FAILED || ev.kind == CQL_CONN_TIMEOUT)
-                    fail(ev.user, rc, cat, h->name, "%s", why);
-                else if (ev.kind == CQL_CONN_RESPONSE || ev.kind == CQL_CONN_SERVER_EVENT)
+                if (ev.kind == CQL_CONN_RESPONSE || ev.kind == CQL_CONN_SERVER_EVENT)
                     cql_response_free(ev.response);
+                /* An answer that came in the same read counts as too late. */
+                if (ev.kind == CQL_CONN_FAILED || ev.kind == CQL_CONN_TIMEOUT ||
+                    ev.kind == CQL_CONN_RESPONSE)
+                    fail(ev.user, rc, cat, h->name, "%s", why);
             }
         }
     }

@@ -11,6 +11,7 @@
  *               a connection, answers, re-prepare, retries, cancellation
  *   prepare_cache.c  prepared statements by (keyspace, query text)
  *   future.c    futures: exactly-once completion, wait, callbacks
+ *   stream.c    streams: page by page with prefetch, closed on every path
  *
  * Threads (cqlio.h, "Threads"): with a private loop thread, every public
  * entry point takes the session's lock (recursive, so a callback may call
@@ -28,6 +29,7 @@
 #include "engine/statement.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 typedef struct cql_link cql_link;
@@ -53,6 +55,7 @@ struct cql_future {
     /* While pending: the session and the request behind it (for cancel). */
     cql_session *session;
     cql_request *request;
+    cql_future *notify_next; /* on the session's list of callbacks to fire */
 };
 
 /* A pending future with two references (caller, engine). NULL on NOMEM. */
@@ -60,6 +63,9 @@ cql_future *cql_future_new(cql_session *s, future_kind kind);
 /* Completes it (error box rc CQL_OK: success), fires the callback, drops the
  * engine's reference. The session lock is held; called once per future. */
 void cql_future_complete(cql_future *f);
+/* Fires the callbacks of futures completed off the loop thread (a private
+ * loop thread's caller cancelled them): callbacks run on the loop thread. */
+void cql_future_notify(cql_session *s);
 /* Completes a pending future with an error (the message from fmt). */
 void cql_future_fail(cql_future *f, cql_rc rc, cql_error_category cat, const char *host,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -75,6 +81,7 @@ struct cql_request {
     char *query;              /* PREPARE: the text (NUL-terminated) */
     size_t query_len;
     cql_prepared *prepared;   /* EXECUTE of a bound statement: a reference */
+    const cql_prepared *reprepare; /* what is being prepared again (the statement's) */
     bool repreparing;         /* the PREPARE of a re-prepare is in flight */
     bool reprepared;          /* re-prepared once already */
     unsigned attempts;        /* sends so far (retries on a dead connection) */
@@ -157,6 +164,7 @@ typedef struct cql_contact {
 typedef struct cql_prepare_cache cql_prepare_cache;
 
 struct cql_session {
+    atomic_size_t refs; /* the owner's, and a canceller's on another thread */
     cql_session_config config; /* strings owned */
     cql_conn_config conn_config;
     cql_loop loop;
@@ -182,14 +190,21 @@ struct cql_session {
     size_t queued;
     size_t pending_futures;
     cql_link *flush_list;
+    cql_future *notify_head, *notify_tail;
     unsigned depth;     /* nesting of cql_session_enter */
     bool wakeup_pending;
     uint64_t timer_at;  /* the armed timer, UINT64_MAX when none */
     int64_t last_timestamp;
     cql_prepare_cache *prepared;
+    cql_stream *streams; /* open streams, linked through stream.c */
+    size_t open_streams, buffered_pages, buffered_bytes;
     char *keyspace;     /* the keyspace prepared statements are cached under */
 };
 
+/* The session's memory lives while a reference is held (cql_session_free
+ * drops the owner's). */
+void cql_session_ref(cql_session *s);
+void cql_session_unref(cql_session *s);
 void cql_session_lock(cql_session *s);
 void cql_session_unlock(cql_session *s);
 /* Around every callback from the loop: takes the lock and marks the thread
@@ -218,6 +233,12 @@ cql_rc cql_contacts_parse(cql_session *s, const char *spec, uint16_t default_por
 void cql_contacts_resolve(cql_session *s);
 void cql_session_host_found(cql_session *s, const struct sockaddr *sa, uint16_t port);
 void cql_session_contact_done(cql_session *s, cql_contact *c, cql_rc rc, const char *what);
+
+/* ---- streams (stream.c) ------------------------------------------------ */
+
+/* Closes every open stream of a closing session (their waiting fetches fail
+ * with CQL_E_CLOSED) and detaches them: the caller still frees each. */
+void cql_streams_close_all(cql_session *s);
 
 /* ---- the prepared cache (prepare_cache.c) ------------------------------ */
 

@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* Set on the loop thread while it runs a session's callbacks, so that a wait
+ * there (which would never end) is refused (session.c). */
+extern _Thread_local const cql_session *cql_loop_thread_session;
+
 cql_future *cql_future_new(cql_session *s, future_kind kind)
 {
     cql_future *f = calloc(1, sizeof *f);
@@ -66,8 +70,9 @@ static void future_unref(cql_future *f)
 
 void cql_future_complete(cql_future *f)
 {
-    if (f->session != NULL)
-        f->session->pending_futures--;
+    cql_session *s = f->session;
+    if (s != NULL)
+        s->pending_futures--;
     f->request = NULL;
     pthread_mutex_lock(&f->mu);
     f->session = NULL; /* with done, under mu: a waiter sees both or neither */
@@ -77,9 +82,33 @@ void cql_future_complete(cql_future *f)
         f->fired = true;
     pthread_cond_broadcast(&f->done_cond);
     pthread_mutex_unlock(&f->mu);
+    if (fn != NULL && s != NULL && s->threaded && cql_loop_thread_session != s) {
+        /* A caller's thread completed it (a cancel): callbacks run on the
+         * loop thread, so hand it there, keeping the engine's reference. */
+        f->notify_next = NULL;
+        if (s->notify_tail)
+            s->notify_tail->notify_next = f;
+        else
+            s->notify_head = f;
+        s->notify_tail = f;
+        cql_session_wake(s);
+        return;
+    }
     if (fn != NULL)
         fn(f, f->fn_arg);
     future_unref(f);
+}
+
+void cql_future_notify(cql_session *s)
+{
+    while (s->notify_head != NULL) {
+        cql_future *f = s->notify_head;
+        s->notify_head = f->notify_next;
+        if (s->notify_head == NULL)
+            s->notify_tail = NULL;
+        f->fn(f, f->fn_arg);
+        future_unref(f);
+    }
 }
 
 void cql_future_fail(cql_future *f, cql_rc rc, cql_error_category cat, const char *host,
@@ -124,10 +153,6 @@ bool cql_future_done(cql_future *f)
     return done;
 }
 
-/* Set on the loop thread while it runs a session's callbacks, so that a wait
- * there (which would never end) is refused. */
-extern _Thread_local const cql_session *cql_loop_thread_session;
-
 cql_rc cql_future_wait(cql_future *f, uint64_t timeout_ms)
 {
     if (f == NULL)
@@ -166,12 +191,24 @@ void cql_future_cancel(cql_future *f)
 {
     if (f == NULL)
         return;
+    /* While the future is pending its session is alive; the reference taken
+     * here keeps it so until this call is done, whatever a callback or
+     * another thread does meanwhile (such as freeing the session). */
     pthread_mutex_lock(&f->mu);
     cql_session *s = f->done ? NULL : f->session;
+    if (s != NULL)
+        cql_session_ref(s);
     pthread_mutex_unlock(&f->mu);
     if (s == NULL)
         return;
-    cql_session_lock(s);
+    /* On the loop's thread this is a loop callback of its own (it may flush
+     * and re-arm; a callback freeing the session is deferred to the end);
+     * on a caller's thread it only takes the lock. */
+    bool on_loop = !s->threaded || cql_loop_thread_session == s;
+    if (on_loop)
+        cql_session_enter(s);
+    else
+        cql_session_lock(s);
     /* Completion happens under the session lock: check again under it. */
     if (f->session == s) {
         if (f->request != NULL)
@@ -182,7 +219,11 @@ void cql_future_cancel(cql_future *f)
             cql_future_fail(f, CQL_E_CANCELLED, CQL_ERRCAT_CLIENT, NULL, "cancelled by the caller");
         }
     }
-    cql_session_unlock(s);
+    if (on_loop)
+        cql_session_leave(s);
+    else
+        cql_session_unlock(s);
+    cql_session_unref(s);
 }
 
 const cql_error *cql_future_error(cql_future *f)

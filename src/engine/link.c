@@ -74,6 +74,12 @@ cql_link *cql_link_open(cql_session *s, cql_host *h, cql_error_box *err)
     else if (errno != EINPROGRESS)
         cql_conn_fail(l->conn, CQL_E_NETWORK, errno_what(errno, true));
     set_watch(l, l->state == LINK_TCP ? CQL_LOOP_WRITE : CQL_LOOP_READ | CQL_LOOP_WRITE);
+    if (l->watched == 0) { /* nothing would ever tell us about this socket */
+        cql_error_set(err, CQL_E_NETWORK, CQL_ERRCAT_NETWORK, h->name,
+                      "connecting to %s: the event loop refused to watch the socket", h->name);
+        cql_link_free(l);
+        return NULL;
+    }
     return l;
 }
 

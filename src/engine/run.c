@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static cql_request *request_new(cql_session *s, request_kind kind, future_kind fkind,
                                 cql_future **out)
@@ -23,6 +24,18 @@ static cql_request *request_new(cql_session *s, request_kind kind, future_kind f
     r->future = *out;
     r->timeout_ms = s->config.request_timeout_ms;
     return r;
+}
+
+/* "USE ks": a session's connections share one keyspace, which a USE sent
+ * on one of them would split. */
+static bool is_use(cql_str q)
+{
+    size_t i = 0;
+    while (i < q.len && (q.ptr[i] == ' ' || q.ptr[i] == '\t' || q.ptr[i] == '\n' || q.ptr[i] == '\r'))
+        i++;
+    return q.len - i > 4 && strncasecmp(q.ptr + i, "USE", 3) == 0 &&
+           (q.ptr[i + 3] == ' ' || q.ptr[i + 3] == '\t' || q.ptr[i + 3] == '\n' ||
+            q.ptr[i + 3] == '"');
 }
 
 /* The session refuses work once closed. */
@@ -49,6 +62,14 @@ cql_future *cql_session_execute(cql_session *s, const cql_statement *st)
     if (st == NULL) {
         cql_request_free(r);
         cql_future_fail(f, CQL_E_ARG, CQL_ERRCAT_CLIENT, NULL, "execute: the statement is NULL");
+        cql_session_unlock(s);
+        return f;
+    }
+    if (is_use(cql_statement_query(st))) {
+        cql_request_free(r);
+        cql_future_fail(f, CQL_E_ARG, CQL_ERRCAT_CLIENT, NULL,
+                        "USE would change the keyspace of one connection only: set "
+                        "config.keyspace, a statement's keyspace (v5), or qualify table names");
         cql_session_unlock(s);
         return f;
     }

@@ -55,10 +55,15 @@ void cql_session_enter(cql_session *s)
 
 void cql_session_leave(cql_session *s)
 {
-    if (s->depth == 1 && !s->closing) {
+    /* Sending can requeue (a failed write retries idempotent requests) and
+     * callbacks can submit more: go round while that makes progress. Any of
+     * it may close the session, after which the loop is not ours to use. */
+    for (int round = 0; s->depth == 1 && !s->closing && round < 16; round++) {
         if (s->queued > 0)
             cql_dispatch_drain(s);
-        while (s->flush_list != NULL) {
+        if (s->flush_list == NULL)
+            break;
+        while (s->flush_list != NULL && !s->closing) {
             cql_link *l = s->flush_list;
             s->flush_list = l->next_flush;
             l->queued_flush = false;
@@ -66,16 +71,26 @@ void cql_session_leave(cql_session *s)
             if (cql_conn_closed(l->conn))
                 cql_link_events(l); /* the write failed: hand out its requests */
         }
-        rearm_timer(s);
     }
+    if (s->depth == 1 && !s->closing)
+        rearm_timer(s);
     if (--s->depth == 0) {
         cql_loop_thread_session = NULL;
-        if (s->closing && s->threaded == false && s->free_deferred) {
-            session_destroy(s);
+        if (s->free_deferred) { /* cql_session_free ran inside a callback */
+            s->free_deferred = false;
+            cql_session_unref(s);
             return;
         }
     }
     cql_session_unlock(s);
+}
+
+void cql_session_ref(cql_session *s) { atomic_fetch_add(&s->refs, 1); }
+
+void cql_session_unref(cql_session *s)
+{
+    if (atomic_fetch_sub(&s->refs, 1) == 1)
+        session_destroy(s);
 }
 
 static void on_wakeup(void *arg)
@@ -83,7 +98,8 @@ static void on_wakeup(void *arg)
     cql_session *s = arg;
     cql_session_enter(s);
     s->wakeup_pending = false;
-    if (s->connect_requested && !s->connect_started) {
+    cql_future_notify(s);
+    if (s->connect_requested && !s->connect_started && !s->closing) {
         s->connect_started = true;
         cql_contacts_resolve(s);
     }
@@ -96,7 +112,8 @@ void cql_session_wake(cql_session *s)
         return; /* the loop is in the session now: leaving does the work */
     if (!s->wakeup_pending) {
         s->wakeup_pending = true;
-        s->loop.wakeup(s->loop.data, on_wakeup, s);
+        if (s->loop.wakeup(s->loop.data, on_wakeup, s) != 0)
+            s->wakeup_pending = false; /* try again next time */
     }
 }
 
@@ -543,6 +560,7 @@ cql_rc cql_session_create(const cql_session_config *config, const cql_loop *loop
         goto fail;
     }
     s->loop = *loop;
+    atomic_init(&s->refs, 1);
     s->timer_at = UINT64_MAX;
     cql_error_clear(&s->connect_error);
     if (thread != NULL) {
@@ -622,13 +640,16 @@ static void session_close(void *arg)
         cql_future_fail(f, CQL_E_CLOSED, CQL_ERRCAT_CLIENT, NULL,
                         "the session was closed before it connected");
     }
+    cql_streams_close_all(s);
     cql_dispatch_fail_all(s, CQL_E_CLOSED, CQL_ERRCAT_CLIENT, "the session was closed");
+    cql_future_notify(s); /* callbacks of earlier cancels: before close returns */
     for (size_t i = 0; i < s->host_count; i++)
         for (size_t j = 0; j < s->hosts[i]->link_count; j++)
             s->hosts[i]->links[j]->state = LINK_DEAD;
     s->flush_list = NULL;
     if (s->timer_at != UINT64_MAX)
         s->loop.timer(s->loop.data, UINT64_MAX, on_timer, s);
+    s->timer_at = UINT64_MAX;
     /* Stop every watch now: the loop never calls back after release. */
     for (size_t i = 0; i < s->host_count; i++)
         for (size_t j = 0; j < s->hosts[i]->link_count; j++) {
@@ -651,8 +672,8 @@ void cql_session_free(cql_session *s)
     if (s->threaded) {
         cql_session_thread thread = s->thread;
         thread.run_on_loop(thread.data, session_close, s);
-        session_destroy(s);
         thread.stop(thread.data);
+        cql_session_unref(s); /* a canceller on another thread may hold it a moment */
         return;
     }
     if (s->closing)
@@ -663,7 +684,7 @@ void cql_session_free(cql_session *s)
         return;
     }
     session_close(s);
-    session_destroy(s);
+    cql_session_unref(s);
 }
 
 void cql_session_resources(cql_session *s, cql_resources *out)
@@ -685,6 +706,9 @@ void cql_session_resources(cql_session *s, cql_resources *out)
     out->queued = s->queued;
     out->pending_futures = s->pending_futures;
     out->prepared = cql_prepare_cache_count(s->prepared);
+    out->open_streams = s->open_streams;
+    out->buffered_pages = s->buffered_pages;
+    out->buffered_bytes = s->buffered_bytes;
     cql_session_unlock(s);
 }
 

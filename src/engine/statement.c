@@ -370,3 +370,19 @@ nomem:
     cql_statement_free(st);
     return NULL;
 }
+
+const cql_prepared *cql_statement_prepared_by_id(const cql_statement *st, cql_str id)
+{
+    if (st == NULL)
+        return NULL;
+    if (st->kind == CQL_STATEMENT_BOUND) {
+        cql_str mine = cql_prepared_id(st->prepared);
+        return mine.len == id.len && memcmp(mine.ptr, id.ptr, id.len) == 0 ? st->prepared : NULL;
+    }
+    for (size_t i = 0; st->kind == CQL_STATEMENT_BATCH && i < st->child_count; i++) {
+        const cql_prepared *p = cql_statement_prepared_by_id(st->children[i], id);
+        if (p != NULL)
+            return p;
+    }
+    return NULL;
+}

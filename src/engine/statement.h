@@ -30,6 +30,10 @@ cql_statement_kind cql_statement_kind_of(const cql_statement *st);
 cql_str cql_statement_query(const cql_statement *st);
 /* Bound: the prepared statement (borrowed); NULL otherwise. */
 const cql_prepared *cql_statement_prepared(const cql_statement *st);
+/* The prepared statement with this id: the bound statement's own, or a
+ * batch child's (borrowed); NULL when none has it (the server's UNPREPARED
+ * names the id it forgot). */
+const cql_prepared *cql_statement_prepared_by_id(const cql_statement *st, cql_str id);
 bool cql_statement_is_idempotent(const cql_statement *st);
 bool cql_statement_tracing(const cql_statement *st);
 uint32_t cql_statement_timeout(const cql_statement *st);  /* 0: the session's */

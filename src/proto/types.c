@@ -107,15 +107,16 @@ static bool alloc_children(cql_type *t, uint32_t n, bool named)
 static cql_type *parse_option(cql_reader *r, const bounds *l, uint32_t depth);
 
 /* A custom class stays CUSTOM unless it names a vector, which cqlio presents
- * as a type of its own. A class that mentions VectorType but does not parse
- * stays CUSTOM too: the column is then readable as raw bytes instead of
- * failing the whole result. */
+ * as a type of its own, or a duration, which v4 has no id for and sends as
+ * its class. A class that mentions them but does not parse stays CUSTOM
+ * too: the column is then readable as raw bytes instead of failing the
+ * whole result. */
 static cql_type *parse_custom(cql_reader *r, const bounds *l, uint32_t depth, size_t at)
 {
     char *cls = read_name(r, "option: custom class name");
     if (cls == NULL)
         return NULL;
-    if (strstr(cls, "VectorType") != NULL) {
+    if (strstr(cls, "VectorType") != NULL || strstr(cls, "DurationType") != NULL) {
         cql_limits sub = {0, l->max_depth - (depth - 1), l->max_elements};
         cql_type *v = NULL;
         cql_diag d;
@@ -125,7 +126,7 @@ static cql_type *parse_custom(cql_reader *r, const bounds *l, uint32_t depth, si
             nomem(r, at);
             return NULL;
         }
-        if (rc == CQL_OK && v->kind == CQL_TYPE_VECTOR) {
+        if (rc == CQL_OK && (v->kind == CQL_TYPE_VECTOR || v->kind == CQL_TYPE_DURATION)) {
             free(cls);
             return v;
         }

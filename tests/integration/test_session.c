@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cqlio.h"
 #include "harness.h"
+#include "client.h"
 #include "proxy.h"
 
 #include <stdio.h>
@@ -16,88 +17,6 @@
 #include <string.h>
 #include <time.h>
 #include <uv.h>
-
-enum { WAIT_MS = 20000 };
-
-static const char *node_host(void)
-{
-    const char *h = getenv("CQLIO_TEST_HOST");
-    return h && *h ? h : "127.0.0.1";
-}
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static cql_session *open_session(cql_session_config cfg)
-{
-    char err[256];
-    if (cfg.contact_points == NULL)
-        cfg.contact_points = node_host();
-    cql_session *s = NULL;
-    if (cql_session_new(&cfg, NULL, &s, err, sizeof err) != CQL_OK) {
-        fprintf(stderr, "  session_new: %s\n", err);
-        return NULL;
-    }
-    CQL_SCOPED(cql_future) f = cql_session_connect(s);
-    if (cql_future_wait(f, WAIT_MS) != CQL_OK) {
-        const cql_error *e = cql_future_error(f);
-        fprintf(stderr, "  connect: %s\n", e ? e->message : "timed out");
-        cql_session_free(s);
-        return NULL;
-    }
-    return s;
-}
-
-/* Runs a statement and waits; the result (NULL on failure, with the error
- * printed unless quiet). */
-static cql_result *run(cql_session *s, const cql_statement *st)
-{
-    CQL_SCOPED(cql_future) f = cql_session_execute(s, st);
-    if (f == NULL)
-        return NULL;
-    cql_rc rc = cql_future_wait(f, WAIT_MS);
-    if (rc != CQL_OK) {
-        const cql_error *e = cql_future_error(f);
-        fprintf(stderr, "  execute: %s\n", e ? e->message : cql_rc_str(rc));
-        return NULL;
-    }
-    return cql_future_take_result(f);
-}
-
-static bool query_ok(cql_session *s, const char *q)
-{
-    CQL_SCOPED(cql_statement) st = cql_statement_new(q, 0);
-    CQL_SCOPED(cql_result) r = run(s, st);
-    return r != NULL;
-}
-
-/* True once the ledger shows nothing in flight, reserved, queued or pending
- * (waits for late answers, up to a limit). */
-static bool ledger_settles(cql_session *s)
-{
-    uint64_t until = mono_ms() + WAIT_MS;
-    cql_resources r;
-    for (;;) {
-        cql_session_resources(s, &r);
-        if (r.in_flight == 0 && r.reserved_streams == 0 && r.queued == 0 &&
-            r.pending_futures == 0 && r.open_streams == 0 && r.buffered_pages == 0 &&
-            r.buffered_bytes == 0)
-            return true;
-        if (mono_ms() > until) {
-            fprintf(stderr,
-                    "  ledger: in_flight %zu reserved %zu queued %zu pending %zu streams %zu\n",
-                    r.in_flight, r.reserved_streams, r.queued, r.pending_futures,
-                    r.open_streams);
-            return false;
-        }
-        struct timespec pause = {0, 2000000};
-        nanosleep(&pause, NULL); /* polling a condition, with the deadline above */
-    }
-}
 
 static const char *KS = "cqlio_session_test";
 
@@ -389,6 +308,44 @@ TEST(a_forgotten_prepared_statement_is_prepared_again)
     cql_session_free(s);
 }
 
+TEST(a_batch_of_forgotten_statements_is_prepared_again)
+{
+    cql_session *s = open_session((cql_session_config){.keyspace = KS});
+    REQUIRE(s != NULL);
+    REQUIRE(query_ok(s, "CREATE TABLE IF NOT EXISTS reprep_batch (k int PRIMARY KEY, v int)"));
+    CQL_SCOPED(cql_future) pf = cql_session_prepare(s, "INSERT INTO reprep_batch (k, v) VALUES (?, ?)");
+    CHECK_EQ_INT(cql_future_wait(pf, WAIT_MS), CQL_OK);
+    CQL_SCOPED(cql_prepared) p = cql_future_take_prepared(pf);
+    REQUIRE(p != NULL);
+    REQUIRE(query_ok(s, "DROP TABLE reprep_batch"));
+    REQUIRE(query_ok(s, "CREATE TABLE reprep_batch (k int PRIMARY KEY, v int)"));
+    CQL_SCOPED(cql_statement) batch = cql_batch_new(CQL_BATCH_UNLOGGED);
+    for (int32_t k = 0; k < 3; k++) {
+        CQL_SCOPED(cql_statement) b = cql_prepared_bind(p);
+        cql_statement_bind_int32(b, 0, k);
+        cql_statement_bind_int32(b, 1, k * k);
+        CHECK_EQ_INT(cql_batch_add(batch, b), CQL_OK);
+    }
+    CQL_SCOPED(cql_result) r = run(s, batch);
+    CHECK(r != NULL);
+    CQL_SCOPED(cql_statement) count = cql_statement_new("SELECT k FROM reprep_batch", 0);
+    CQL_SCOPED(cql_result) rows = run(s, count);
+    CHECK(rows != NULL && cql_result_row_count(rows) == 3);
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+TEST(use_is_refused_with_what_to_do_instead)
+{
+    cql_session *s = open_session((cql_session_config){0});
+    REQUIRE(s != NULL);
+    CQL_SCOPED(cql_future) f = cql_session_query(s, "  use system");
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_ARG);
+    CHECK(cql_future_error(f) && strstr(cql_future_error(f)->message, "config.keyspace"));
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
 /* ---- time, cancellation, load ------------------------------------------ */
 
 /* A session whose only connection goes through a proxy that holds the
@@ -453,8 +410,20 @@ TEST(a_slow_answer_times_out_and_its_id_waits_for_the_late_answer)
     close_held(held);
 }
 
-static int callbacks_fired;
-static cql_rc callback_rc;
+/* Set on the loop thread, read by the test's thread. */
+static _Atomic int callbacks_fired;
+static _Atomic cql_rc callback_rc;
+
+/* Callbacks run on the loop thread: wait (with a deadline) for n of them. */
+static bool callbacks_reach(int n)
+{
+    uint64_t until = mono_ms() + WAIT_MS;
+    while (callbacks_fired < n && mono_ms() < until) {
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+    }
+    return callbacks_fired == n;
+}
 static void count_callback(cql_future *f, void *arg)
 {
     (void)arg;
@@ -476,9 +445,11 @@ TEST(a_cancelled_request_completes_at_once_and_its_id_is_freed_later)
     cql_resources r;
     cql_future_cancel(f);
     CHECK(cql_future_done(f));
-    CHECK_EQ_INT(callbacks_fired, 1);
+    CHECK_EQ_INT(cql_future_error(f)->rc, CQL_E_CANCELLED);
+    CHECK(callbacks_reach(1)); /* on the loop thread, soon after */
     CHECK_EQ_INT(callback_rc, CQL_E_CANCELLED);
     cql_future_cancel(f); /* again: nothing happens */
+    CHECK(cql_future_done(f));
     CHECK_EQ_INT(callbacks_fired, 1);
     cql_future_free(f);
     cql_session_resources(s, &r);
@@ -626,6 +597,8 @@ int main(void)
     RUN(a_wrong_value_type_fails_before_sending_and_names_the_column);
     RUN(server_errors_keep_their_code_and_fields);
     RUN(a_forgotten_prepared_statement_is_prepared_again);
+    RUN(a_batch_of_forgotten_statements_is_prepared_again);
+    RUN(use_is_refused_with_what_to_do_instead);
     RUN(a_slow_answer_times_out_and_its_id_waits_for_the_late_answer);
     RUN(a_cancelled_request_completes_at_once_and_its_id_is_freed_later);
     RUN(a_lost_connection_fails_what_was_in_flight);

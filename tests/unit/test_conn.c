@@ -1028,6 +1028,40 @@ static void answer_void(cql_conn *c, int16_t stream, uint64_t now)
     send(c, BARE, 4, stream, CQL_OP_RESULT, &b, now);
 }
 
+/* Two answers in one read: the first one's receiver abandons the second,
+ * whose RESPONSE is queued already; it is taken back, never handed out. */
+TEST(abandoning_a_request_whose_answer_is_queued_takes_the_answer_back)
+{
+    cql_conn_config cfg = {.version = 4, .heartbeat_ms = 1000000, .idle_timeout_ms = 1000000};
+    cql_conn *c = open_ready(&cfg, false, 0);
+    REQUIRE(c != NULL);
+    int ua, ub, uc;
+    int16_t sa, sb, sc;
+    REQUIRE(cql_conn_request(c, enc_query, "SELECT 1", &ua, 1000, &sa) == CQL_OK);
+    REQUIRE(cql_conn_request(c, enc_query, "SELECT 2", &ub, 1000, &sb) == CQL_OK);
+    REQUIRE(cql_conn_request(c, enc_query, "SELECT 3", &uc, 1000, &sc) == CQL_OK);
+    pull(c, NULL, 1);
+    cql_buf wire = {0};
+    cql_buf body = {0};
+    body_void(&body);
+    put_envelope(&wire, 4, 0, sa, CQL_OP_RESULT, &body);
+    put_envelope(&wire, 4, 0, sb, CQL_OP_RESULT, &body);
+    deliver(c, &wire, 10);
+    cql_buf_free(&body);
+    cql_conn_event ev;
+    REQUIRE(cql_conn_next_event(c, &ev));
+    CHECK(ev.kind == CQL_CONN_RESPONSE && ev.user == &ua);
+    cql_response_free(ev.response);
+    CHECK(cql_conn_abandon(c, sb, &ub));   /* its answer is queued: taken back */
+    CHECK(!cql_conn_abandon(c, sb, &ub));  /* once */
+    CHECK(!cql_conn_abandon(c, sc, &ub));  /* the pair must match */
+    CHECK(cql_conn_abandon(c, sc, &uc));   /* still waiting: abandoned as before */
+    CHECK_EQ_INT(drop_events(c), 0);       /* nothing carries ub or uc */
+    CHECK_EQ_INT(cql_conn_in_flight(c), 0);
+    CHECK_EQ_INT(cql_conn_reserved(c), 1); /* sc, until its late answer */
+    cql_conn_free(c);
+}
+
 TEST(every_request_ends_in_exactly_one_event_or_none_when_abandoned)
 {
     cql_conn_config cfg = {.version = 4, .heartbeat_ms = 1000000, .idle_timeout_ms = 1000000};
@@ -1951,6 +1985,7 @@ int main(void)
     RUN(keyspace_refused_at_connect_closes);
     RUN(refused_protocol_version_closes_with_version_refused);
     RUN(every_request_ends_in_exactly_one_event_or_none_when_abandoned);
+    RUN(abandoning_a_request_whose_answer_is_queued_takes_the_answer_back);
     RUN(failure_fails_every_waiting_request_then_closes_once);
     RUN(malformed_bytes_from_the_server_fail_waiting_requests_then_close);
     RUN(all_32768_ids_in_flight_gives_busy_until_an_answer_frees_one);

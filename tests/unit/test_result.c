@@ -1155,7 +1155,7 @@ TEST(composites_format_as_cql_literals)
     CHECK_FMT(cql_result_cell(r, K_SET), "{'a', 'it''s'}");
     CHECK_FMT(cql_result_cell(r, K_MAP), "{'x': 1, 'y': 2}");
     CHECK_FMT(cql_result_cell(r, K_TUPLE), "(1, null, true)");
-    CHECK_FMT(cql_result_cell(r, K_UDT), "{street: 'Main', \"Zip\": 12345}");
+    CHECK_FMT(cql_result_cell(r, K_UDT), "{street: 'Main', \"Zip\": 12345, tags: null}");
     CHECK_FMT(cql_result_cell(r, K_VECF), "[1.5, -2, 0.25]");
     CHECK_FMT(cql_result_cell(r, K_NESTED), "[{1: {'a'}, 2: {}}]");
     CHECK_FMT(cql_result_cell(r, K_VECT), "['ab', 'c']");
@@ -1234,6 +1234,9 @@ TEST(iterators_walk_every_composite)
     REQUIRE(cql_iter_next(&it, &e));
     CHECK(str_is(cql_iter_field_name(&it), "Zip"));
     CHECK(cql_cell_int32(e, &i32) == CQL_OK && i32 == 12345);
+    REQUIRE(cql_iter_next(&it, &e)); /* the field the value left out reads as null */
+    CHECK(cql_cell_is_null(e) && e.type != NULL);
+    CHECK(cql_iter_field_name(&it).len > 0);
     CHECK(!cql_iter_next(&it, &e));
     CHECK_EQ_INT(cql_iter_rc(&it), CQL_OK);
 
