@@ -66,6 +66,9 @@ void cql_future_complete(cql_future *f);
 /* Fires the callbacks of futures completed off the loop thread (a private
  * loop thread's caller cancelled them): callbacks run on the loop thread. */
 void cql_future_notify(cql_session *s);
+/* Drops the callback (even one waiting on the notify list): the engine's
+ * own futures do this before their owner goes away. */
+void cql_future_forget_callback(cql_future *f);
 /* Completes a pending future with an error (the message from fmt). */
 void cql_future_fail(cql_future *f, cql_rc rc, cql_error_category cat, const char *host,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));

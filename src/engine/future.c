@@ -106,9 +106,22 @@ void cql_future_notify(cql_session *s)
         s->notify_head = f->notify_next;
         if (s->notify_head == NULL)
             s->notify_tail = NULL;
-        f->fn(f, f->fn_arg);
+        pthread_mutex_lock(&f->mu);
+        cql_future_fn fn = f->fn; /* forgotten meanwhile: NULL */
+        pthread_mutex_unlock(&f->mu);
+        if (fn != NULL)
+            fn(f, f->fn_arg);
         future_unref(f);
     }
+}
+
+void cql_future_forget_callback(cql_future *f)
+{
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->fn = NULL;
+    pthread_mutex_unlock(&f->mu);
 }
 
 void cql_future_fail(cql_future *f, cql_rc rc, cql_error_category cat, const char *host,

@@ -355,6 +355,7 @@ static void stream_close(cql_stream *st, const char *why)
     st->ended = true;
     cql_future *f = st->fetching;
     st->fetching = NULL;
+    cql_future_forget_callback(f); /* the stream may be freed before it would run */
     cql_future_free(f); /* cancels: the id stays reserved until the late answer */
     page_drop(st, st->current);
     st->current = NULL;

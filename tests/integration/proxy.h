@@ -4,12 +4,17 @@
  *   - a proxy between the client and the real node that can hold the
  *     server's bytes (a "slow" server whose answers come late) and cut
  *     every connection (a network failure);
+ *   - (v4, uncompressed) a page of rows emptied on its way, as a server
+ *     that filters rows out sends it;
  *   - listeners on loopback that misbehave: accept and say nothing, accept
  *     and close, or answer with bytes that are not CQL.
  * Header-only, for the integration suites.
  */
 #ifndef CQLIO_TEST_PROXY_H
 #define CQLIO_TEST_PROXY_H
+
+#include "cqlio.h"
+#include "proto/response.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +40,14 @@ typedef enum listener_mode {
 
 typedef struct test_proxy {
     listener_mode mode;
+    /* With v4 uncompressed traffic only: the rows page answered n-th (from
+     * 1) on any connection reaches the client emptied — no rows, the same
+     * Has_more_pages and paging state — as a server skipping filtered rows
+     * would send it. 0: off. */
+    atomic_int empty_page_at;
+    atomic_int rows_pages;
+    uint8_t *held[PROXY_MAX_PAIRS]; /* server bytes not yet a whole envelope */
+    size_t held_len[PROXY_MAX_PAIRS];
     int listen_fd;
     uint16_t port;
     struct sockaddr_in target;
@@ -47,6 +60,9 @@ typedef struct test_proxy {
 
 static void proxy_close_pair(test_proxy *p, int i)
 {
+    free(p->held[i]);
+    p->held[i] = NULL;
+    p->held_len[i] = 0;
     if (p->client[i] >= 0)
         close(p->client[i]);
     if (p->server[i] >= 0)
@@ -67,6 +83,80 @@ static bool proxy_pump(int from, int to)
             return false;
         off += w;
     }
+    return true;
+}
+
+static bool write_all(int fd, const uint8_t *b, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(fd, b + off, n - off);
+        if (w <= 0)
+            return false;
+        off += (size_t)w;
+    }
+    return true;
+}
+
+/* Empties a RESULT Rows envelope in place (header and body): the rows count
+ * becomes 0 and the rows go. Returns the new envelope length. */
+static size_t proxy_empty_rows(uint8_t *env, size_t len)
+{
+    cql_envelope_header h;
+    if (cql_envelope_header_decode(env, len, UINT32_MAX, &h, NULL) != CQL_OK || h.flags != 0)
+        return len;
+    uint8_t *body = malloc(h.length ? h.length : 1);
+    if (body == NULL)
+        return len;
+    memcpy(body, env + 9, h.length);
+    cql_response *r = NULL;
+    size_t out = len;
+    if (cql_response_decode(&h, body, NULL, &r, NULL) == CQL_OK &&
+        cql_response_result_kind(r) == CQL_RESULT_ROWS && cql_response_row_count(r) > 0) {
+        size_t count_at = r->rows_start - 4; /* the [int] rows count */
+        memset(env + 9 + count_at, 0, 4);
+        uint32_t body_len = (uint32_t)r->rows_start;
+        env[5] = (uint8_t)(body_len >> 24);
+        env[6] = (uint8_t)(body_len >> 16);
+        env[7] = (uint8_t)(body_len >> 8);
+        env[8] = (uint8_t)body_len;
+        out = 9 + body_len;
+    }
+    cql_response_free(r);
+    return out;
+}
+
+/* Server to client, envelope by envelope, emptying the chosen rows page. */
+static bool proxy_pump_envelopes(test_proxy *p, int i)
+{
+    uint8_t buf[65536];
+    ssize_t n = read(p->server[i], buf, sizeof buf);
+    if (n <= 0)
+        return false;
+    uint8_t *h = realloc(p->held[i], p->held_len[i] + (size_t)n);
+    if (h == NULL)
+        return false;
+    p->held[i] = h;
+    memcpy(h + p->held_len[i], buf, (size_t)n);
+    p->held_len[i] += (size_t)n;
+    size_t off = 0;
+    while (p->held_len[i] - off >= 9) {
+        uint8_t *env = p->held[i] + off;
+        size_t len = 9 + ((size_t)env[5] << 24 | (size_t)env[6] << 16 | (size_t)env[7] << 8 |
+                          env[8]);
+        if (p->held_len[i] - off < len)
+            break;
+        size_t send_len = len;
+        if (env[4] == CQL_OP_RESULT && len >= 13 && env[12] == CQL_RESULT_ROWS) {
+            int nth = atomic_fetch_add(&p->rows_pages, 1) + 1;
+            if (nth == atomic_load(&p->empty_page_at))
+                send_len = proxy_empty_rows(env, len);
+        }
+        if (!write_all(p->client[i], env, send_len))
+            return false;
+        off += len;
+    }
+    memmove(p->held[i], p->held[i] + off, p->held_len[i] - off);
+    p->held_len[i] -= off;
     return true;
 }
 
@@ -158,7 +248,10 @@ static void *proxy_main(void *arg)
                     proxy_close_pair(p, i);
             } else {
                 int i = who[k] - PROXY_MAX_PAIRS;
-                if (p->client[i] >= 0 && !proxy_pump(p->server[i], p->client[i]))
+                bool ok = atomic_load(&p->empty_page_at) > 0
+                              ? proxy_pump_envelopes(p, i)
+                              : proxy_pump(p->server[i], p->client[i]);
+                if (p->client[i] >= 0 && !ok)
                     proxy_close_pair(p, i);
             }
         }
