@@ -335,6 +335,67 @@ TEST(a_batch_of_forgotten_statements_is_prepared_again)
     cql_session_free(s);
 }
 
+TEST(warnings_and_the_tracing_id_come_with_the_result)
+{
+    cql_session *s = open_session((cql_session_config){.keyspace = KS});
+    REQUIRE(s != NULL);
+    /* An unlogged batch over more partitions than the server likes warns. */
+    CQL_SCOPED(cql_statement) batch = cql_batch_new(CQL_BATCH_UNLOGGED);
+    for (int32_t k = 100; k < 140; k++) {
+        CQL_SCOPED(cql_statement) b = cql_statement_new("INSERT INTO kv (k, v) VALUES (?, 'w')", 1);
+        cql_statement_bind_int32(b, 0, k);
+        cql_batch_add(batch, b);
+    }
+    CQL_SCOPED(cql_result) r = run(s, batch);
+    REQUIRE(r != NULL);
+    const cql_response *resp = cql_result_response(r);
+    CHECK(cql_response_warning_count(resp) > 0);
+    if (cql_response_warning_count(resp) > 0)
+        CHECK(cql_response_warning(resp, 0).len > 0);
+    /* Tracing asked for: the answer carries the session id of the trace. */
+    CQL_SCOPED(cql_statement) traced = cql_statement_new("SELECT v FROM kv WHERE k = 100", 0);
+    cql_statement_set_tracing(traced, true);
+    CQL_SCOPED(cql_result) tr = run(s, traced);
+    REQUIRE(tr != NULL);
+    uint8_t id[16] = {0}, zero[16] = {0};
+    CHECK(cql_response_tracing_id(cql_result_response(tr), id));
+    CHECK(memcmp(id, zero, 16) != 0);
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+TEST(a_pool_grows_when_every_stream_id_is_taken)
+{
+    cql_session *s = open_session(
+        (cql_session_config){.keyspace = KS, .max_connections_per_host = 3, .request_timeout_ms = 60000});
+    REQUIRE(s != NULL);
+    enum { N = 40000 }; /* more than one connection's 32768 ids */
+    cql_future **fs = calloc(N, sizeof *fs);
+    REQUIRE(fs != NULL);
+    CQL_SCOPED(cql_statement) st = cql_statement_new("SELECT v FROM kv WHERE k = 1", 0);
+    for (int i = 0; i < N; i++)
+        fs[i] = cql_session_execute(s, st);
+    size_t most_connections = 0;
+    int failed = 0;
+    for (int i = 0; i < N; i++) {
+        if (i % 1000 == 0) {
+            cql_resources r;
+            cql_session_resources(s, &r);
+            if (r.connections > most_connections)
+                most_connections = r.connections;
+        }
+        if (cql_future_wait(fs[i], 90000) != CQL_OK && failed++ < 3)
+            fprintf(stderr, "  %s\n", cql_future_error(fs[i]) ? cql_future_error(fs[i])->message : "?");
+        cql_future_free(fs[i]);
+    }
+    free(fs);
+    CHECK(failed * 100 < N);
+    CHECK(most_connections >= 2);
+    CHECK(most_connections <= 3);
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
 TEST(use_is_refused_with_what_to_do_instead)
 {
     cql_session *s = open_session((cql_session_config){0});
@@ -599,6 +660,8 @@ int main(void)
     RUN(a_forgotten_prepared_statement_is_prepared_again);
     RUN(a_batch_of_forgotten_statements_is_prepared_again);
     RUN(use_is_refused_with_what_to_do_instead);
+    RUN(warnings_and_the_tracing_id_come_with_the_result);
+    RUN(a_pool_grows_when_every_stream_id_is_taken);
     RUN(a_slow_answer_times_out_and_its_id_waits_for_the_late_answer);
     RUN(a_cancelled_request_completes_at_once_and_its_id_is_freed_later);
     RUN(a_lost_connection_fails_what_was_in_flight);
