@@ -9,10 +9,11 @@ FUZZ_SECONDS ?= 60
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
+DEMO_ROWS ?= 1000000
 CTEST := ctest --output-on-failure --no-tests=error
 FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: bench bench-c bench-proto all build unit integration sanitize fuzz test test-cluster demo bootstrap \
+.PHONY: bench bench-c bench-proto bench-stream all build unit integration sanitize fuzz test test-cluster demo bootstrap \
         cassandra-up cassandra-down install clean
 
 all: build
@@ -65,7 +66,8 @@ test: bootstrap
 	@$(MAKE) --no-print-directory test-cluster
 
 # Benchmarks print one JSON object per figure; results are kept in bench/results/.
-bench: bench-proto bench-c
+# They run the optimised build ($(BUILD) is RelWithDebInfo: -O2, no sanitizers).
+bench: bench-proto bench-c bench-stream
 
 bench-proto: build
 	@mkdir -p bench/results
@@ -75,9 +77,23 @@ bench-c: build cassandra-up
 	@mkdir -p bench/results
 	@$(BUILD)/bench/bench_c 127.0.0.1 | tee bench/results/c.json
 
+# W3-W5: streams over 1,000,000 and 10,000,000 rows (loaded once: minutes the
+# first time), and 10,000 abandoned streams. BENCH_STREAM_ROWS=200000 etc.
+# scale it down (bench/bench_stream.c).
+bench-stream: build cassandra-up
+	@mkdir -p bench/results
+	@$(BUILD)/bench/bench_stream 127.0.0.1 | tee bench/results/stream.json
+
 demo: build cassandra-up
 	@$(BUILD)/examples/c/cqlio-server-options 127.0.0.1 9042
 	@$(BUILD)/examples/c/cqlio-basics 127.0.0.1
+	@echo "--- $(DEMO_ROWS) rows into cqlio_demo.rows (loaded once; later demos find them)"
+	@$(BUILD)/examples/c/cqlio-load-rows --keyspace cqlio_demo --table rows --rows $(DEMO_ROWS)
+	@echo "--- streamed back as CSV to .cache/demo/rows.csv, in bounded memory:"
+	@mkdir -p .cache/demo
+	@$(BUILD)/examples/c/cqlio-stream-export --format csv \
+	  "SELECT k, b, t, d, ts FROM cqlio_demo.rows" > .cache/demo/rows.csv
+	@head -n 3 .cache/demo/rows.csv
 
 cassandra-up: bootstrap
 	@scripts/cassandra start

@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +105,17 @@ static void put_floating(cql_text *o, double v, bool single)
         cql_text_puts(o, v < 0 ? "-Infinity" : "Infinity");
         return;
     }
+    /* The shortest form that reads back as v. Its digits, padded with
+     * zeros, are also what the first precision below prints whenever it has
+     * that many digits or fewer (v lies far closer to its shortest form than
+     * to any other decimal of the printed length), so a few tries and the
+     * trailing zeros cut below give it — not one snprintf per length. */
     char s[48];
-    for (int precision = 0; precision < 17; precision++) {
+    /* Subnormals have fewer significant bits, so the argument fails there:
+     * search from one digit up (they are rare). */
+    bool subnormal = v != 0 && (single ? fabs(v) < FLT_MIN : fabs(v) < DBL_MIN);
+    int first = subnormal ? 0 : single ? 5 : 14;
+    for (int precision = first; precision <= (single ? 8 : 16); precision++) {
         snprintf(s, sizeof s, "%.*e", precision, v);
         if (single ? strtof(s, NULL) == (float)v : strtod(s, NULL) == v)
             break;
@@ -119,6 +129,8 @@ static void put_floating(cql_text *o, double v, bool single)
     for (const char *c = s; c < e; c++)
         if (*c >= '0' && *c <= '9' && n < sizeof digits)
             digits[n++] = *c;
+    while (n > 1 && digits[n - 1] == '0')
+        n--;
     long exp = strtol(e + 1, NULL, 10);
     if (s[0] == '-')
         put_char(o, '-');

@@ -336,8 +336,20 @@ const cql_error *cql_stream_error(const cql_stream *st)
     return st->busy ? &busy_error : NULL;
 }
 
-uint64_t cql_stream_page_number(const cql_stream *st) { return st ? st->pages : 0; }
-uint64_t cql_stream_rows_fetched(const cql_stream *st) { return st ? st->rows : 0; }
+/* The counters move on the loop thread: read them under the lock. */
+static uint64_t read_counter(const cql_stream *st, const uint64_t *counter)
+{
+    cql_session *s = st->session;
+    if (s != NULL)
+        cql_session_lock(s);
+    uint64_t v = *counter;
+    if (s != NULL)
+        cql_session_unlock(s);
+    return v;
+}
+
+uint64_t cql_stream_page_number(const cql_stream *st) { return st ? read_counter(st, &st->pages) : 0; }
+uint64_t cql_stream_rows_fetched(const cql_stream *st) { return st ? read_counter(st, &st->rows) : 0; }
 
 cql_str cql_stream_paging_state(const cql_stream *st)
 {
