@@ -68,9 +68,9 @@ static void submit(bench *b, slot *s)
     cql_statement_bind_int32(st, 0, key);
     if (b->insert) {
         char text[64];
-        snprintf(text, sizeof text, "row-%08d-abcdefghijklmnopqr", key);
+        snprintf(text, sizeof text, "row-%08d-abcdefghijklmnopqrs", key); /* 32 chars */
         cql_statement_bind_int64(st, 1, (int64_t)key * 3);
-        cql_statement_bind_string(st, 2, text, 32);
+        cql_statement_bind_string(st, 2, text, strlen(text));
         cql_statement_bind_double(st, 3, key * 0.5);
         cql_statement_bind_timestamp(st, 4, 1700000000000LL + key);
     }

@@ -56,6 +56,10 @@ struct cql_future {
     cql_session *session;
     cql_request *request;
     cql_future *notify_next; /* on the session's list of callbacks to fire */
+    /* A future that no request stands behind (a stream's waiting fetch):
+     * told when it is cancelled, so its owner forgets it. */
+    void (*on_cancel)(cql_future *f, void *arg);
+    void *on_cancel_arg;
 };
 
 /* A pending future with two references (caller, engine). NULL on NOMEM. */

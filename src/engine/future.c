@@ -229,6 +229,8 @@ void cql_future_cancel(cql_future *f)
         else {
             if (s->connect_future == f)
                 s->connect_future = NULL;
+            if (f->on_cancel != NULL)
+                f->on_cancel(f, f->on_cancel_arg);
             cql_future_fail(f, CQL_E_CANCELLED, CQL_ERRCAT_CLIENT, NULL, "cancelled by the caller");
         }
     }

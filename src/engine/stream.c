@@ -250,6 +250,15 @@ cql_stream *cql_session_stream(cql_session *s, const cql_statement *stmt,
     return st;
 }
 
+/* The caller cancelled its fetch: the page, when it comes, waits for the
+ * next one. */
+static void waiter_cancelled(cql_future *f, void *arg)
+{
+    cql_stream *st = arg;
+    if (st->waiter == f)
+        st->waiter = NULL;
+}
+
 cql_future *cql_stream_fetch(cql_stream *st)
 {
     if (st == NULL)
@@ -266,6 +275,8 @@ cql_future *cql_stream_fetch(cql_stream *st)
                             "a fetch of this stream is pending already");
         else {
             st->waiter = f;
+            f->on_cancel = waiter_cancelled;
+            f->on_cancel_arg = st;
             satisfy_waiter(st);
             request_next(st);
         }

@@ -355,6 +355,28 @@ TEST(closing_while_a_page_is_in_flight_keeps_only_the_id)
     close_proxied(p);
 }
 
+TEST(a_cancelled_fetch_leaves_the_stream_usable)
+{
+    proxied p = open_proxied((cql_session_config){0});
+    REQUIRE(p.session != NULL);
+    proxy_hold(p.proxy, true);
+    CQL_SCOPED(cql_statement) q = select_all("small", 1000);
+    CQL_SCOPED(cql_stream) st = cql_session_stream(p.session, q, NULL);
+    cql_future *f = cql_stream_fetch(st);
+    CHECK(wait_in_flight(p.session));
+    cql_future_cancel(f);
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_CANCELLED);
+    cql_future_free(f);
+    proxy_hold(p.proxy, false);
+    uint64_t n = 0;
+    uint64_t sum = drain(st, &n); /* the page that came meanwhile is not lost */
+    CHECK_EQ_INT(n, SMALL_ROWS);
+    CHECK(sum == expected_sum(SMALL_ROWS));
+    cql_stream_free(st);
+    st = NULL;
+    close_proxied(p);
+}
+
 TEST(a_page_past_its_timeout_ends_the_stream_with_a_timeout)
 {
     proxied p = open_proxied((cql_session_config){0});
@@ -461,6 +483,7 @@ int main(void)
     RUN(ten_thousand_streams_abandoned_after_one_row_leave_nothing);
     RUN(resuming_from_a_paging_state_continues_where_it_stopped);
     RUN(closing_while_a_page_is_in_flight_keeps_only_the_id);
+    RUN(a_cancelled_fetch_leaves_the_stream_usable);
     RUN(a_page_past_its_timeout_ends_the_stream_with_a_timeout);
     RUN(the_whole_deadline_ends_the_stream);
     RUN(a_forgotten_stream_is_closed_by_closing_the_session);
