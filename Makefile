@@ -10,10 +10,11 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 DEMO_ROWS ?= 1000000
+VENV ?= .venv
 CTEST := ctest --output-on-failure --no-tests=error
 FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: bench bench-c bench-proto bench-stream all build unit integration sanitize fuzz test test-cluster demo bootstrap \
+.PHONY: pytest venv bench bench-c bench-proto bench-stream all build unit integration sanitize fuzz test test-cluster demo bootstrap \
         cassandra-up cassandra-down install clean
 
 all: build
@@ -61,8 +62,25 @@ test-cluster: build
 	@$(CTEST) --test-dir $(BUILD) -L cluster || { scripts/cassandra stop; exit 1; }
 	@scripts/cassandra stop
 
+# The Python package: built by pip into the project's own virtual environment
+# (setuptools compiles the extension with libcqlio's sources), then its tests.
+# The tests use an editable install (the extension lands beside the sources
+# they import); pytest also checks that a plain `pip install ./python` into a
+# fresh environment builds and imports.
+venv: bootstrap
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install -q --upgrade pip >/dev/null
+	@$(VENV)/bin/python -m pip install -q -e './python[test]' 2>&1 | grep -v -i warning || true
+	@$(VENV)/bin/python -c 'import cqlio._core'
+
+pytest: venv cassandra-up
+	@rm -rf $(BUILD)/pip-check && python3 -m venv $(BUILD)/pip-check
+	@$(BUILD)/pip-check/bin/python -m pip install -q ./python 2>&1 | grep -v -i warning || true
+	@cd / && $(abspath $(BUILD))/pip-check/bin/python -c 'import cqlio, cqlio._core; print("pip install ./python: cqlio", cqlio.__version__, "imports")'
+	@cd python && CQLIO_REQUIRE_INTEGRATION=1 ../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
 test: bootstrap
-	@$(MAKE) --no-print-directory unit integration sanitize fuzz
+	@$(MAKE) --no-print-directory unit integration sanitize fuzz pytest
 	@$(MAKE) --no-print-directory test-cluster
 
 # Benchmarks print one JSON object per figure; results are kept in bench/results/.

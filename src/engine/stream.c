@@ -400,6 +400,7 @@ static void stream_close(cql_stream *st, const char *why)
             st->next->prev = st->prev;
         st->next = st->prev = NULL;
         s->open_streams--;
+        st->session = NULL; /* the session may go first now: never look at it again */
     }
 }
 

@@ -414,6 +414,20 @@ TEST(the_whole_deadline_ends_the_stream)
     close_proxied(p);
 }
 
+TEST(a_stream_closed_then_freed_after_its_session_is_safe)
+{
+    cql_session *s = open_session((cql_session_config){0});
+    REQUIRE(s != NULL);
+    CQL_SCOPED(cql_statement) q = select_all("small", 1000);
+    cql_stream *st = cql_session_stream(s, q, NULL);
+    CHECK(cql_stream_next_row(st));
+    cql_stream_close(st);
+    cql_session_free(s);
+    CHECK(!cql_stream_next_row(st));
+    CHECK(cql_stream_page_number(st) >= 1);
+    cql_stream_free(st); /* after its session: nothing of the session is touched */
+}
+
 TEST(a_forgotten_stream_is_closed_by_closing_the_session)
 {
     cql_session *s = open_session((cql_session_config){0});
@@ -487,6 +501,7 @@ int main(void)
     RUN(a_page_past_its_timeout_ends_the_stream_with_a_timeout);
     RUN(the_whole_deadline_ends_the_stream);
     RUN(a_forgotten_stream_is_closed_by_closing_the_session);
+    RUN(a_stream_closed_then_freed_after_its_session_is_safe);
     RUN(a_stream_resumes_on_a_new_connection_after_a_cut_without_loss);
     RUN(an_empty_page_in_the_middle_does_not_end_the_stream);
     return harness_done();

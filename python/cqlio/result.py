@@ -1,0 +1,99 @@
+"""AsyncResultSet: every row of a query, already fetched.
+
+``session.execute`` reads all pages before returning (as async-cassandra
+does), so this object holds plain data and no link to the session or the C
+core. For results too big to hold, use ``session.execute_stream``.
+"""
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterator, List, Optional, Sequence, Tuple
+
+
+class AsyncResultSet:
+    """Rows (after the session's row factory) and the metadata of the last page."""
+
+    def __init__(self, rows: Optional[List[Any]] = None, *,
+                 column_names: Sequence[str] = (), column_types: Sequence[str] = (),
+                 paging_state: Optional[bytes] = None, has_more_pages: bool = False,
+                 was_applied: bool = True, warnings: Sequence[str] = (),
+                 tracing_id: Optional[bytes] = None,
+                 custom_payload: Optional[dict] = None) -> None:
+        self._rows: List[Any] = rows if rows is not None else []
+        self._index = 0
+        self.column_names: Tuple[str, ...] = tuple(column_names)
+        self.column_types: Tuple[str, ...] = tuple(column_types)
+        self.paging_state = paging_state
+        self.has_more_pages = has_more_pages
+        self._was_applied = was_applied
+        self.warnings: List[str] = list(warnings)
+        self.tracing_id = tracing_id
+        self.custom_payload = custom_payload
+
+    @classmethod
+    def from_pages(cls, pages: Sequence[Any], row_factory: Any) -> "AsyncResultSet":
+        """One result from the _core.Page objects of a query, first to last."""
+        rows: List[Any] = []
+        warnings: List[str] = []
+        for page in pages:
+            if page.rows:
+                rows.extend(row_factory(page.column_names, page.rows))
+            warnings.extend(page.warnings or ())
+        first, last = pages[0], pages[-1]
+        return cls(rows, column_names=first.column_names, column_types=first.column_types,
+                   paging_state=last.paging_state, has_more_pages=last.has_more_pages,
+                   was_applied=first.was_applied, warnings=warnings,
+                   tracing_id=first.tracing_id, custom_payload=first.custom_payload)
+
+    # -- async iteration (async-cassandra's interface) ----------------------
+    def __aiter__(self) -> AsyncIterator[Any]:
+        self._index = 0
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._index >= len(self._rows):
+            raise StopAsyncIteration
+        row = self._rows[self._index]
+        self._index += 1
+        return row
+
+    # -- the list-like interface --------------------------------------------
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._rows[index]
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    @property
+    def rows(self) -> List[Any]:
+        return self._rows
+
+    def one(self) -> Any:
+        """The first row, or None when there is none."""
+        return self._rows[0] if self._rows else None
+
+    def all(self) -> List[Any]:
+        return self._rows
+
+    @property
+    def current_rows(self) -> List[Any]:
+        return self._rows
+
+    @property
+    def was_applied(self) -> bool:
+        """For a lightweight transaction (IF ...): whether it was applied.
+        True for statements without an [applied] column."""
+        return self._was_applied
+
+    def get_query_trace(self, max_wait: Optional[float] = None) -> Any:
+        """The server's trace of the query. Not provided yet: None (the
+        tracing id of a traced query is in ``tracing_id``)."""
+        return None
+
+    def __repr__(self) -> str:
+        return "<AsyncResultSet rows=%d columns=%r>" % (len(self._rows), self.column_names)

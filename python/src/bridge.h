@@ -1,0 +1,31 @@
+/*
+ * C futures to asyncio futures (bridge.c). A link object owns the C future
+ * (the caller's reference) and the asyncio future until both are done:
+ *   - the C future's callback completes the asyncio future — unless it is
+ *     done already (cancelled by its task): nothing calls into a finished
+ *     future;
+ *   - the asyncio future's done callback cancels the C future when the
+ *     asyncio one was cancelled (the engine abandons the request).
+ */
+#ifndef CQLPY_BRIDGE_H
+#define CQLPY_BRIDGE_H
+
+#include "cqlpy.h"
+
+/* Turns a completed C future into the asyncio future's result: a new
+ * reference, or NULL with an exception set (the future's error, made by
+ * cqlpy_error_from). ctx is what cqlpy_bridge was given. */
+typedef PyObject *(*cqlpy_result_fn)(cql_future *f, PyObject *ctx);
+
+/* A new asyncio future of `loop` that completes with result(f, ctx). Takes
+ * the caller's reference to f in every case (NULL f: out of memory). New
+ * reference, or NULL with an exception. */
+PyObject *cqlpy_bridge(PyObject *loop, cql_future *f, cqlpy_result_fn result, PyObject *ctx);
+
+/* The exception for a cql_error (via the registered error factory; a
+ * RuntimeError when none is registered). Sets it and returns NULL. */
+PyObject *cqlpy_raise_error(const cql_error *e);
+
+int cqlpy_bridge_ready(void);
+
+#endif

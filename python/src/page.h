@@ -1,0 +1,26 @@
+/* _core.Page and _core.Prepared (page.c). */
+#ifndef CQLPY_PAGE_H
+#define CQLPY_PAGE_H
+
+#include "cqlpy.h"
+
+typedef struct cqlpy_prepared {
+    PyObject_HEAD
+    cql_prepared *p; /* a reference */
+} cqlpy_prepared;
+
+extern PyTypeObject cqlpy_prepared_type;
+extern PyTypeObject cqlpy_page_type;
+
+/* A Page holding every row of result converted (the result is only read).
+ * New reference, or NULL with an exception. */
+PyObject *cqlpy_page_new(const cql_result *result);
+/* A Prepared taking the caller's reference to p. */
+PyObject *cqlpy_prepared_new(cql_prepared *p);
+/* Column names and types of metadata as tuples of str (new references). */
+PyObject *cqlpy_names_of(const cql_metadata *m);
+PyObject *cqlpy_types_of(const cql_metadata *m);
+
+int cqlpy_page_ready(void);
+
+#endif
