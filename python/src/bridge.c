@@ -7,6 +7,7 @@ typedef struct future_link {
     PyObject *pyfut;   /* the asyncio future */
     PyObject *ctx;
     cqlpy_result_fn result;
+    cqlpy_unclaimed_fn unclaimed;
 } future_link;
 
 static void link_dealloc(future_link *l)
@@ -144,10 +145,18 @@ static void on_done(cql_future *f, void *arg)
     future_link *l = arg;
     if (!pyfut_done(l->pyfut))
         settle(l);
+    else if (l->unclaimed != NULL && cql_future_error(f) == NULL)
+        l->unclaimed(f, l->ctx);
     Py_DECREF(l); /* the reference the C side held */
 }
 
 PyObject *cqlpy_bridge(PyObject *loop, cql_future *f, cqlpy_result_fn result, PyObject *ctx)
+{
+    return cqlpy_bridge_keep(loop, f, result, NULL, ctx);
+}
+
+PyObject *cqlpy_bridge_keep(PyObject *loop, cql_future *f, cqlpy_result_fn result,
+                            cqlpy_unclaimed_fn unclaimed, PyObject *ctx)
 {
     if (f == NULL)
         return PyErr_NoMemory();
@@ -164,6 +173,7 @@ PyObject *cqlpy_bridge(PyObject *loop, cql_future *f, cqlpy_result_fn result, Py
     l->ctx = ctx;
     Py_XINCREF(ctx);
     l->result = result;
+    l->unclaimed = unclaimed;
     PyObject *r = PyObject_CallMethod(pyfut, "add_done_callback", "(O)", (PyObject *)l);
     Py_XDECREF(r);
     if (r == NULL) {

@@ -22,6 +22,13 @@ typedef PyObject *(*cqlpy_result_fn)(cql_future *f, PyObject *ctx);
  * reference, or NULL with an exception. */
 PyObject *cqlpy_bridge(PyObject *loop, cql_future *f, cqlpy_result_fn result, PyObject *ctx);
 
+/* As cqlpy_bridge; `unclaimed(f, ctx)` runs when f succeeds after the
+ * asyncio future was already cancelled, so that what f delivered (a stream's
+ * page) is not lost in that window. */
+typedef void (*cqlpy_unclaimed_fn)(cql_future *f, PyObject *ctx);
+PyObject *cqlpy_bridge_keep(PyObject *loop, cql_future *f, cqlpy_result_fn result,
+                            cqlpy_unclaimed_fn unclaimed, PyObject *ctx);
+
 /* The exception for a cql_error (via the registered error factory; a
  * RuntimeError when none is registered). Sets it and returns NULL. */
 PyObject *cqlpy_raise_error(const cql_error *e);

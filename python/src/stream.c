@@ -14,6 +14,7 @@ typedef struct pystream {
     cql_stream *st;
     cqlpy_session *session;
     PyObject *page_callback;
+    bool unclaimed; /* the current page came after its waiter was cancelled */
 } pystream;
 
 static void on_page(void *arg, uint64_t page_number, size_t rows)
@@ -58,6 +59,7 @@ PyObject *cqlpy_stream_new(cqlpy_session *session, cql_statement *st, cql_stream
     if (self == NULL)
         return NULL;
     self->st = NULL;
+    self->unclaimed = false;
     self->session = session;
     Py_INCREF(session);
     self->page_callback = page_callback;
@@ -85,11 +87,31 @@ static PyObject *page_of(cql_future *f, PyObject *ctx)
     return cqlpy_page_new(page);
 }
 
+/* A page that arrived for a waiter cancelled meanwhile: the next
+ * next_page() hands it out instead of fetching past it. */
+static void keep_page(cql_future *f, PyObject *ctx)
+{
+    (void)f;
+    ((pystream *)ctx)->unclaimed = true;
+}
+
 static PyObject *stream_next_page(pystream *self, PyObject *unused)
 {
     (void)unused;
-    return cqlpy_bridge(self->session->loop, cql_stream_fetch(self->st), page_of,
-                        (PyObject *)self);
+    if (self->unclaimed) {
+        self->unclaimed = false;
+        PyObject *fut = PyObject_CallMethod(self->session->loop, "create_future", NULL);
+        const cql_result *page = cql_stream_page(self->st);
+        PyObject *value = page ? cqlpy_page_new(page) : (Py_INCREF(Py_None), Py_None);
+        PyObject *r = fut && value ? PyObject_CallMethod(fut, "set_result", "(O)", value) : NULL;
+        Py_XDECREF(value);
+        Py_XDECREF(r);
+        if (r == NULL)
+            Py_CLEAR(fut);
+        return fut;
+    }
+    return cqlpy_bridge_keep(self->session->loop, cql_stream_fetch(self->st), page_of, keep_page,
+                             (PyObject *)self);
 }
 
 static PyObject *stream_close(pystream *self, PyObject *unused)
