@@ -11,10 +11,11 @@ BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 DEMO_ROWS ?= 1000000
 VENV ?= .venv
+PEERS_VENV ?= .cache/bench-peers
 CTEST := ctest --output-on-failure --no-tests=error
 FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: pytest venv bench bench-c bench-proto bench-stream all build unit integration sanitize fuzz test test-cluster demo bootstrap \
+.PHONY: pytest venv bench bench-py bench-c bench-proto bench-stream all build unit integration sanitize fuzz test test-cluster demo bootstrap \
         cassandra-up cassandra-down install clean
 
 all: build
@@ -85,7 +86,7 @@ test: bootstrap
 
 # Benchmarks print one JSON object per figure; results are kept in bench/results/.
 # They run the optimised build ($(BUILD) is RelWithDebInfo: -O2, no sanitizers).
-bench: bench-proto bench-c bench-stream
+bench: bench-proto bench-c bench-stream bench-py
 
 bench-proto: build
 	@mkdir -p bench/results
@@ -101,6 +102,21 @@ bench-c: build cassandra-up
 bench-stream: build cassandra-up
 	@mkdir -p bench/results
 	@$(BUILD)/bench/bench_stream 127.0.0.1 | tee bench/results/stream.json
+
+# W1-W3 from Python: cqlio (.venv) against cassandra-driver, async-cassandra and
+# acsylla from PyPI in an environment of their own. async-cassandra declares
+# Python 3.12+: installed with --ignore-requires-python; cassandra-driver's
+# newest Deprecated dependency uses 3.12 syntax, so 1.2.x is pinned there.
+bench-py: venv build cassandra-up
+	@mkdir -p bench/results
+	@[ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV)
+	@$(PEERS_VENV)/bin/python -m pip install -q cassandra-driver acsylla 2>&1 | grep -v -i warning || true
+	@$(PEERS_VENV)/bin/python -m pip install -q --ignore-requires-python async-cassandra 2>&1 | grep -v -i warning || true
+	@$(PEERS_VENV)/bin/python -m pip install -q 'Deprecated<1.3' 2>&1 | grep -v -i -E 'warning|incompatible|dependency' || true
+	@$(BUILD)/examples/c/cqlio-load-rows --keyspace cqlio_bench --table w --rows 100000
+	@$(BUILD)/examples/c/cqlio-load-rows --keyspace cqlio_bench --table stream_1000000 --rows 1000000
+	@$(VENV)/bin/python bench/bench_py.py --cqlio-python $(VENV)/bin/python \
+	  --peers-python $(PEERS_VENV)/bin/python | tee bench/results/py.json
 
 demo: build cassandra-up
 	@$(BUILD)/examples/c/cqlio-server-options 127.0.0.1 9042

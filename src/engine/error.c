@@ -57,6 +57,26 @@ void cql_error_set_server(cql_error_box *e, const char *host, cql_response *erro
              se->message.ptr ? se->message.ptr : "");
 }
 
+void cql_error_set_server_code(cql_error_box *e, const char *host, int32_t code, const char *text,
+                               const char *fmt, ...)
+{
+    cql_error_clear(e);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    set_host(e, host);
+    snprintf(e->server_text, sizeof e->server_text, "%s", text ? text : "");
+    e->server_copy = (cql_server_error){
+        .code = code,
+        .message = {e->server_text, strlen(e->server_text)},
+        .contentions = -1,
+    };
+    e->pub.rc = CQL_E_SERVER;
+    e->pub.category = CQL_ERRCAT_SERVER;
+    e->pub.server = &e->server_copy;
+}
+
 void cql_error_move(cql_error_box *dst, cql_error_box *src)
 {
     cql_error_clear(dst);
@@ -67,5 +87,11 @@ void cql_error_move(cql_error_box *dst, cql_error_box *src)
     dst->pub.host = dst->host;
     dst->server_response = src->server_response;
     src->server_response = NULL;
+    if (src->pub.server == &src->server_copy) { /* it points into the box: follow it */
+        memcpy(dst->server_text, src->server_text, sizeof dst->server_text);
+        dst->server_copy = src->server_copy;
+        dst->server_copy.message.ptr = dst->server_text;
+        dst->pub.server = &dst->server_copy;
+    }
     cql_error_clear(src);
 }

@@ -13,6 +13,10 @@ typedef struct cql_error_box {
     char message[512];
     char host[64];
     cql_response *server_response; /* owned: pub.server points into it */
+    /* A server error known only by its code and text (a handshake refused
+     * by the server): pub.server points here then. */
+    cql_server_error server_copy;
+    char server_text[160];
 } cql_error_box;
 
 /* Empties the box (rc CQL_OK, message ""), freeing a held server response. */
@@ -28,6 +32,11 @@ void cql_error_set(cql_error_box *e, cql_rc rc, cql_error_category category, con
  * with context (may be NULL) as a prefix, such as "executing \"SELECT...\"". */
 void cql_error_set_server(cql_error_box *e, const char *host, cql_response *error_response,
                           const char *context);
+
+/* Sets a server error from its code and text alone (both copied), the
+ * message from fmt: pub.server then carries the code and the message. */
+void cql_error_set_server_code(cql_error_box *e, const char *host, int32_t code, const char *text,
+                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Moves src into dst (the server response too); src is left cleared. */
 void cql_error_move(cql_error_box *dst, cql_error_box *src);

@@ -337,10 +337,10 @@ static void record_connect_error(cql_session *s, cql_link *l, const cql_conn_err
                              : rc == CQL_E_SERVER ? CQL_ERRCAT_SERVER
                                                   : CQL_ERRCAT_NETWORK;
     if (rc == CQL_E_SERVER)
-        cql_error_set(&s->connect_error, rc, cat, l->host->name,
-                      "connecting to %s: %s: %s (0x%04x): %s", l->host->name, what,
-                      cql_error_code_str(why->server_code), (unsigned)why->server_code,
-                      why->server_message);
+        cql_error_set_server_code(&s->connect_error, l->host->name, why->server_code,
+                                  why->server_message, "connecting to %s: %s: %s (0x%04x): %s",
+                                  l->host->name, what, cql_error_code_str(why->server_code),
+                                  (unsigned)why->server_code, why->server_message);
     else if (why->diag.rc != CQL_OK) {
         char diag[200];
         cql_diag_format(&why->diag, diag, sizeof diag);

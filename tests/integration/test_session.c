@@ -145,6 +145,23 @@ TEST(an_unknown_keyspace_fails_the_connect_with_the_server_error)
         CQL_E_SERVER, CQL_ERRCAT_SERVER, "no_such_keyspace_x");
 }
 
+TEST(a_refused_handshake_keeps_the_server_code)
+{
+    char err[256];
+    cql_session *s = NULL;
+    cql_session_config cfg = {.contact_points = node_host(), .keyspace = "no_such_keyspace_y"};
+    REQUIRE(cql_session_new(&cfg, NULL, &s, err, sizeof err) == CQL_OK);
+    CQL_SCOPED(cql_future) f = cql_session_connect(s);
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_SERVER);
+    const cql_error *e = cql_future_error(f);
+    CHECK(e != NULL && e->server != NULL);
+    if (e != NULL && e->server != NULL) {
+        CHECK_EQ_INT(e->server->code, CQL_ERROR_INVALID);
+        CHECK(e->server->message.len > 0);
+    }
+    cql_session_free(s);
+}
+
 TEST(a_bad_config_is_refused_at_creation)
 {
     char err[256];
@@ -653,6 +670,7 @@ int main(void)
     RUN(a_server_closing_during_the_handshake_is_named);
     RUN(an_unknown_host_name_is_named);
     RUN(an_unknown_keyspace_fails_the_connect_with_the_server_error);
+    RUN(a_refused_handshake_keeps_the_server_code);
     RUN(a_bad_config_is_refused_at_creation);
     RUN(simple_prepared_and_batched_statements_round_trip);
     RUN(a_wrong_value_type_fails_before_sending_and_names_the_column);

@@ -1,0 +1,294 @@
+"""bench_py — W1, W2 and W3 of the performance brief from Python, with cqlio and its
+peers on the same server in the same run: cassandra-driver (its Cython build, libev
+reactor), async-cassandra over it, and acsylla.
+
+    bench_py.py [--cqlio-python PY] [--peers-python PY] [--requests N] [--rows N]
+
+Each (workload, client) runs in a process of its own (this file, re-run with --child),
+so client CPU and peak RSS belong to that client alone; the parent reads the Cassandra
+process's CPU from /proc/<pid>/stat around each child. Clients alternate within each
+workload. One JSON object per run on stdout, then the ratios to each peer.
+"""
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+HOST = "127.0.0.1"
+CONCURRENCY = 256
+READ = "SELECT k, b, t, d, ts FROM cqlio_bench.w WHERE k = ?"
+INSERT = "INSERT INTO cqlio_bench.w (k, b, t, d, ts) VALUES (?, ?, ?, ?, ?)"
+STREAM = "SELECT k, b FROM cqlio_bench.stream_{rows}"
+TABLE_ROWS = 100_000
+
+
+def server_pid():
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if b"CassandraDaemon" in f.read():
+                    return int(name)
+        except OSError:
+            pass
+    return None
+
+
+def process_cpu(pid):
+    if pid is None:
+        return -1.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def insert_values(i):
+    k = (i * 7919) % TABLE_ROWS
+    import datetime
+    ts = datetime.datetime.fromtimestamp(1_700_000_000 + k / 1000, datetime.timezone.utc)
+    return (k, k * 3, f"row-{k:08d}-abcdefghijklmnopqrs", k * 0.5, ts)
+
+
+def read_values(i):
+    return ((i * 7919) % TABLE_ROWS,)
+
+
+# ---- the clients, each in its child process ---------------------------------------
+
+async def run_async(execute, n, values_of):
+    """n requests, CONCURRENCY at a time, through an awaitable execute(values)."""
+    latencies = []
+    next_i = 0
+
+    async def worker():
+        nonlocal next_i
+        while next_i < n:
+            i = next_i
+            next_i += 1
+            t0 = time.perf_counter()
+            await execute(values_of(i))
+            latencies.append(time.perf_counter() - t0)
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return latencies
+
+
+async def cqlio_child(workload, n, rows):
+    import cqlio
+    cluster = cqlio.AsyncCluster([HOST])
+    session = await cluster.connect()
+    try:
+        if workload == "W3":
+            total = count = 0
+            config = cqlio.StreamConfig(fetch_size=5000)
+            async with await session.execute_stream(STREAM.format(rows=rows),
+                                                    stream_config=config) as result:
+                async for page in result.pages():
+                    for row in page:
+                        count += 1
+                        total += row[1]
+            return [], count, total
+        query = READ if workload == "W1" else INSERT
+        prepared = await session.prepare(query)
+        values_of = read_values if workload == "W1" else insert_values
+        latencies = await run_async(lambda v: session.execute(prepared, v), n, values_of)
+        return latencies, n, 0
+    finally:
+        await cluster.shutdown()
+
+
+async def async_cassandra_child(workload, n, rows):
+    from async_cassandra import AsyncCluster, StreamConfig
+    cluster = AsyncCluster([HOST])
+    session = await cluster.connect()
+    try:
+        if workload == "W3":
+            total = count = 0
+            result = await session.execute_stream(STREAM.format(rows=rows),
+                                                  stream_config=StreamConfig(fetch_size=5000))
+            async with result:
+                async for row in result:
+                    count += 1
+                    total += row[1]
+            return [], count, total
+        query = READ if workload == "W1" else INSERT
+        prepared = await session.prepare(query)
+        values_of = read_values if workload == "W1" else insert_values
+        latencies = await run_async(lambda v: session.execute(prepared, v), n, values_of)
+        return latencies, n, 0
+    finally:
+        await cluster.shutdown()
+
+
+async def acsylla_child(workload, n, rows):
+    import acsylla
+    cluster = acsylla.create_cluster([HOST])
+    session = await cluster.create_session()
+    try:
+        if workload == "W3":
+            total = count = 0
+            statement = acsylla.create_statement(STREAM.format(rows=rows), page_size=5000)
+            result = await session.execute(statement)
+            while True:
+                for row in result:
+                    count += 1
+                    total += row.column_value(1)
+                if not result.has_more_pages():
+                    break
+                statement.set_page_state(result.page_state())
+                result = await session.execute(statement)
+            return [], count, total
+        query = READ if workload == "W1" else INSERT
+        prepared = await session.create_prepared(query)
+        values_of = read_values if workload == "W1" else insert_values
+
+        async def execute(values):
+            statement = prepared.bind()
+            statement.bind_list(list(values))
+            await session.execute(statement)
+
+        latencies = await run_async(execute, n, values_of)
+        return latencies, n, 0
+    finally:
+        await session.close()
+
+
+def driver_child(workload, n, rows):
+    """cassandra-driver as its users drive it for throughput: execute_async with
+    callbacks, CONCURRENCY requests in flight, on its libev reactor thread."""
+    import threading
+    from cassandra.cluster import Cluster
+    from cassandra.io.libevreactor import LibevConnection
+    from cassandra.query import SimpleStatement
+    cluster = Cluster([HOST], connection_class=LibevConnection)
+    session = cluster.connect()
+    try:
+        if workload == "W3":
+            total = count = 0
+            statement = SimpleStatement(STREAM.format(rows=rows), fetch_size=5000)
+            for row in session.execute(statement):
+                count += 1
+                total += row[1]
+            return [], count, total
+        query = READ if workload == "W1" else INSERT
+        prepared = session.prepare(query)
+        values_of = read_values if workload == "W1" else insert_values
+        latencies = []
+        lock = threading.Lock()
+        done = threading.Event()
+        state = {"next": 0, "finished": 0}
+
+        def start_one():
+            with lock:
+                i = state["next"]
+                if i >= n:
+                    return
+                state["next"] += 1
+            t0 = time.perf_counter()
+            future = session.execute_async(prepared, values_of(i))
+            future.add_callbacks(finished, failed, callback_args=(t0,), errback_args=(t0,))
+
+        def finished(_rows, t0):
+            latencies.append(time.perf_counter() - t0)
+            with lock:
+                state["finished"] += 1
+                end = state["finished"] == n
+            if end:
+                done.set()
+            else:
+                start_one()
+
+        def failed(exc, t0):
+            finished(None, t0)
+
+        for _ in range(CONCURRENCY):
+            start_one()
+        done.wait()
+        return latencies, n, 0
+    finally:
+        cluster.shutdown()
+
+
+CHILDREN = {"cqlio": cqlio_child, "async-cassandra": async_cassandra_child,
+            "acsylla": acsylla_child, "cassandra-driver": driver_child}
+
+
+def child_main(client, workload, n, rows):
+    fn = CHILDREN[client]
+    t0 = time.perf_counter()
+    if asyncio.iscoroutinefunction(fn):
+        latencies, count, total = asyncio.run(fn(workload, n, rows))
+    else:
+        latencies, count, total = fn(workload, n, rows)
+    seconds = time.perf_counter() - t0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    latencies.sort()
+    out = {"client": client, "workload": workload, "seconds": round(seconds, 3),
+           "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+           "peak_rss_mib": round(usage.ru_maxrss / 1024, 2)}
+    if workload == "W3":
+        out.update(rows=count, rows_per_s=round(count / seconds), checksum=total)
+    else:
+        out.update(requests=count, requests_per_s=round(count / seconds),
+                   p50_ms=round(latencies[len(latencies) // 2] * 1e3, 3),
+                   p99_ms=round(latencies[int(len(latencies) * 0.99)] * 1e3, 3))
+    print(json.dumps(out))
+
+
+# ---- the parent --------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--child", nargs=4, metavar=("CLIENT", "WORKLOAD", "N", "ROWS"))
+    ap.add_argument("--cqlio-python", default=sys.executable)
+    ap.add_argument("--peers-python", default=None)
+    ap.add_argument("--requests", type=int, default=100_000)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--clients", default="cqlio,cassandra-driver,async-cassandra,acsylla")
+    args = ap.parse_args()
+    if args.child:
+        client, workload, n, rows = args.child
+        child_main(client, workload, int(n), int(rows))
+        return
+    pid = server_pid()
+    clients = args.clients.split(",")
+    results = []
+    for workload in ("W2", "W1", "W3"):  # W2 first: it fills the table W1 reads
+        for client in clients:
+            python = args.cqlio_python if client == "cqlio" else (args.peers_python or sys.executable)
+            cpu0 = process_cpu(pid)
+            proc = subprocess.run([python, os.path.abspath(__file__), "--child", client, workload,
+                                   str(args.requests), str(args.rows)],
+                                  capture_output=True, text=True)
+            server = process_cpu(pid) - cpu0
+            if proc.returncode != 0:
+                print(json.dumps({"client": client, "workload": workload,
+                                  "error": proc.stderr.strip().splitlines()[-1:]}), flush=True)
+                continue
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            r["server_cpu_s"] = round(server, 3)
+            per = r.get("rows") or r.get("requests")
+            r["client_cpu_us_per_item"] = round(r["client_cpu_s"] / per * 1e6, 3)
+            results.append(r)
+            print(json.dumps(r), flush=True)
+    for workload in ("W1", "W2", "W3"):
+        mine = next((r for r in results if r["client"] == "cqlio" and r["workload"] == workload), None)
+        if mine is None:
+            continue
+        key = "rows_per_s" if workload == "W3" else "requests_per_s"
+        ratios = {"workload": workload, "cqlio": key}
+        for r in results:
+            if r["workload"] == workload and r["client"] != "cqlio":
+                ratios[f"throughput_vs_{r['client']}"] = round(mine[key] / r[key], 2)
+                ratios[f"cpu_per_item_vs_{r['client']}"] = round(
+                    mine["client_cpu_us_per_item"] / r["client_cpu_us_per_item"], 3)
+        print(json.dumps(ratios), flush=True)
+
+
+if __name__ == "__main__":
+    main()
