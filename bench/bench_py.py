@@ -60,6 +60,26 @@ def read_values(i):
 
 # ---- the clients, each in its child process ---------------------------------------
 
+# The workload's own interval, marked by the clients: connecting, preparing and
+# shutting down are left out (async-cassandra's shutdown sleeps 5 s, for one).
+WATCH = {"start": None, "end": None, "cpu_start": 0.0, "cpu_end": 0.0}
+
+
+def process_cpu_self():
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread: the driver's reactor too
+    return usage.ru_utime + usage.ru_stime
+
+
+def mark_start():
+    WATCH["start"] = time.perf_counter()
+    WATCH["cpu_start"] = process_cpu_self()
+
+
+def mark_end():
+    WATCH["end"] = time.perf_counter()
+    WATCH["cpu_end"] = process_cpu_self()
+
+
 async def run_async(execute, n, values_of):
     """n requests, CONCURRENCY at a time, through an awaitable execute(values)."""
     latencies = []
@@ -84,6 +104,7 @@ async def cqlio_child(workload, n, rows):
     session = await cluster.connect()
     try:
         if workload == "W3":
+            mark_start()
             total = count = 0
             config = cqlio.StreamConfig(fetch_size=5000)
             async with await session.execute_stream(STREAM.format(rows=rows),
@@ -92,11 +113,14 @@ async def cqlio_child(workload, n, rows):
                     for row in page:
                         count += 1
                         total += row[1]
+            mark_end()
             return [], count, total
         query = READ if workload == "W1" else INSERT
         prepared = await session.prepare(query)
         values_of = read_values if workload == "W1" else insert_values
+        mark_start()
         latencies = await run_async(lambda v: session.execute(prepared, v), n, values_of)
+        mark_end()
         return latencies, n, 0
     finally:
         await cluster.shutdown()
@@ -109,17 +133,21 @@ async def async_cassandra_child(workload, n, rows):
     try:
         if workload == "W3":
             total = count = 0
+            mark_start()
             result = await session.execute_stream(STREAM.format(rows=rows),
                                                   stream_config=StreamConfig(fetch_size=5000))
             async with result:
                 async for row in result:
                     count += 1
                     total += row[1]
+            mark_end()
             return [], count, total
         query = READ if workload == "W1" else INSERT
         prepared = await session.prepare(query)
         values_of = read_values if workload == "W1" else insert_values
+        mark_start()
         latencies = await run_async(lambda v: session.execute(prepared, v), n, values_of)
+        mark_end()
         return latencies, n, 0
     finally:
         await cluster.shutdown()
@@ -132,16 +160,18 @@ async def acsylla_child(workload, n, rows):
     try:
         if workload == "W3":
             total = count = 0
+            mark_start()
             statement = acsylla.create_statement(STREAM.format(rows=rows), page_size=5000)
             result = await session.execute(statement)
             while True:
                 for row in result:
                     count += 1
-                    total += row.column_value(1)
+                    total += row.column_value("b")
                 if not result.has_more_pages():
                     break
                 statement.set_page_state(result.page_state())
                 result = await session.execute(statement)
+            mark_end()
             return [], count, total
         query = READ if workload == "W1" else INSERT
         prepared = await session.create_prepared(query)
@@ -152,7 +182,9 @@ async def acsylla_child(workload, n, rows):
             statement.bind_list(list(values))
             await session.execute(statement)
 
+        mark_start()
         latencies = await run_async(execute, n, values_of)
+        mark_end()
         return latencies, n, 0
     finally:
         await session.close()
@@ -170,10 +202,12 @@ def driver_child(workload, n, rows):
     try:
         if workload == "W3":
             total = count = 0
+            mark_start()
             statement = SimpleStatement(STREAM.format(rows=rows), fetch_size=5000)
             for row in session.execute(statement):
                 count += 1
                 total += row[1]
+            mark_end()
             return [], count, total
         query = READ if workload == "W1" else INSERT
         prepared = session.prepare(query)
@@ -206,9 +240,11 @@ def driver_child(workload, n, rows):
         def failed(exc, t0):
             finished(None, t0)
 
+        mark_start()
         for _ in range(CONCURRENCY):
             start_one()
         done.wait()
+        mark_end()
         return latencies, n, 0
     finally:
         cluster.shutdown()
@@ -220,16 +256,15 @@ CHILDREN = {"cqlio": cqlio_child, "async-cassandra": async_cassandra_child,
 
 def child_main(client, workload, n, rows):
     fn = CHILDREN[client]
-    t0 = time.perf_counter()
     if asyncio.iscoroutinefunction(fn):
         latencies, count, total = asyncio.run(fn(workload, n, rows))
     else:
         latencies, count, total = fn(workload, n, rows)
-    seconds = time.perf_counter() - t0
+    seconds = WATCH["end"] - WATCH["start"]
     usage = resource.getrusage(resource.RUSAGE_SELF)
     latencies.sort()
     out = {"client": client, "workload": workload, "seconds": round(seconds, 3),
-           "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+           "client_cpu_s": round(WATCH["cpu_end"] - WATCH["cpu_start"], 3),
            "peak_rss_mib": round(usage.ru_maxrss / 1024, 2)}
     if workload == "W3":
         out.update(rows=count, rows_per_s=round(count / seconds), checksum=total)
