@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "client.h"
 #include "proxy.h"
+#include "proxied.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -426,48 +427,13 @@ TEST(use_is_refused_with_what_to_do_instead)
 
 /* ---- time, cancellation, load ------------------------------------------ */
 
-/* A session whose only connection goes through a proxy that holds the
- * server's answers until released. */
-typedef struct proxied {
-    test_proxy *proxy;
-    cql_session *session;
-} proxied;
-
+/* A proxied session whose server answers are held until released. */
 static proxied open_held(void)
 {
-    proxied p = {proxy_start(LISTEN_PROXY, node_host(), 9042), NULL};
-    if (p.proxy == NULL)
-        return p;
-    char where[64];
-    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)p.proxy->port);
-    p.session = open_session((cql_session_config){.contact_points = where});
-    if (p.session == NULL) {
-        proxy_stop(p.proxy);
-        p.proxy = NULL;
-    } else {
+    proxied p = open_proxied((cql_session_config){0});
+    if (p.session != NULL)
         proxy_hold(p.proxy, true);
-    }
     return p;
-}
-
-/* Lets the answers through, checks the ledger settles, closes both. */
-static void close_held(proxied p)
-{
-    proxy_hold(p.proxy, false);
-    CHECK(ledger_settles(p.session));
-    cql_session_free(p.session);
-    proxy_stop(p.proxy);
-}
-
-/* Waits until the session has a request on the wire. */
-static bool wait_in_flight(cql_session *s)
-{
-    uint64_t until = mono_ms() + WAIT_MS;
-    cql_resources r;
-    do
-        cql_session_resources(s, &r);
-    while (r.in_flight == 0 && mono_ms() < until);
-    return r.in_flight > 0;
 }
 
 TEST(a_slow_answer_times_out_and_its_id_waits_for_the_late_answer)
@@ -485,7 +451,7 @@ TEST(a_slow_answer_times_out_and_its_id_waits_for_the_late_answer)
     cql_session_resources(s, &r);
     CHECK_EQ_INT(r.reserved_streams, 1);
     CHECK_EQ_INT(r.in_flight, 0);
-    close_held(held);
+    close_proxied(held);
 }
 
 /* Set on the loop thread, read by the test's thread. */
@@ -532,7 +498,7 @@ TEST(a_cancelled_request_completes_at_once_and_its_id_is_freed_later)
     cql_future_free(f);
     cql_session_resources(s, &r);
     CHECK_EQ_INT(r.reserved_streams, 1);
-    close_held(held);
+    close_proxied(held);
 }
 
 TEST(a_lost_connection_fails_what_was_in_flight)
@@ -546,7 +512,7 @@ TEST(a_lost_connection_fails_what_was_in_flight)
     CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_NETWORK);
     const cql_error *e = cql_future_error(f);
     CHECK(e != NULL && strstr(e->message, "not retried") != NULL);
-    close_held(held);
+    close_proxied(held);
 }
 
 TEST(ten_thousand_requests_in_flight_on_one_connection)
