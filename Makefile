@@ -71,7 +71,9 @@ test-cluster: build
 venv: bootstrap
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install -q --upgrade pip >/dev/null
-	@$(VENV)/bin/python -m pip install -q -e './python[test]' 2>&1 | grep -v -i warning || true
+	@mkdir -p $(BUILD)
+	@CQLIO_STRICT=1 $(VENV)/bin/python -m pip install -q -e './python[test]' > $(BUILD)/venv-pip.log 2>&1 \
+	  || { cat $(BUILD)/venv-pip.log; echo "make venv: building cqlio for Python failed"; exit 1; }
 	@$(VENV)/bin/python -c 'import cqlio._core'
 
 pytest: venv cassandra-up

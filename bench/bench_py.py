@@ -3,11 +3,15 @@ peers on the same server in the same run: cassandra-driver (its Cython build, li
 reactor), async-cassandra over it, and acsylla.
 
     bench_py.py [--cqlio-python PY] [--peers-python PY] [--requests N] [--rows N]
+                [--rounds R] [--clients a,b,...]
 
 Each (workload, client) runs in a process of its own (this file, re-run with --child),
 so client CPU and peak RSS belong to that client alone; the parent reads the Cassandra
-process's CPU from /proc/<pid>/stat around each child. Clients alternate within each
-workload. One JSON object per run on stdout, then the ratios to each peer.
+process's CPU from /proc/<pid>/stat around each child. A warm-up run of each workload
+comes first (a cold server is several times slower), then R rounds in which the
+clients take turns, each round in another order. Every client reads the b column of
+each row it gets (W1, W3) and the sums must agree. One JSON object per run on stdout,
+then the median run of each client, then the ratios of the medians to each peer.
 """
 import argparse
 import asyncio
@@ -81,21 +85,24 @@ def mark_end():
 
 
 async def run_async(execute, n, values_of):
-    """n requests, CONCURRENCY at a time, through an awaitable execute(values)."""
+    """n requests, CONCURRENCY at a time, through an awaitable execute(values)
+    that returns the b column read (0 for an insert): (latencies, checksum)."""
     latencies = []
     next_i = 0
+    total = 0
 
     async def worker():
-        nonlocal next_i
+        nonlocal next_i, total
         while next_i < n:
             i = next_i
             next_i += 1
             t0 = time.perf_counter()
-            await execute(values_of(i))
+            b = await execute(values_of(i))  # (not `total += await ...`: the read of
+            total += b                       # total would come before the await)
             latencies.append(time.perf_counter() - t0)
 
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return latencies
+    return latencies, total
 
 
 async def cqlio_child(workload, n, rows):
@@ -118,10 +125,15 @@ async def cqlio_child(workload, n, rows):
         query = READ if workload == "W1" else INSERT
         prepared = await session.prepare(query)
         values_of = read_values if workload == "W1" else insert_values
+
+        async def execute(values):
+            row = (await session.execute(prepared, values)).one()
+            return row.b if row is not None else 0
+
         mark_start()
-        latencies = await run_async(lambda v: session.execute(prepared, v), n, values_of)
+        latencies, total = await run_async(execute, n, values_of)
         mark_end()
-        return latencies, n, 0
+        return latencies, n, total
     finally:
         await cluster.shutdown()
 
@@ -145,10 +157,15 @@ async def async_cassandra_child(workload, n, rows):
         query = READ if workload == "W1" else INSERT
         prepared = await session.prepare(query)
         values_of = read_values if workload == "W1" else insert_values
+
+        async def execute(values):
+            row = (await session.execute(prepared, values)).one()
+            return row.b if row is not None else 0
+
         mark_start()
-        latencies = await run_async(lambda v: session.execute(prepared, v), n, values_of)
+        latencies, total = await run_async(execute, n, values_of)
         mark_end()
-        return latencies, n, 0
+        return latencies, n, total
     finally:
         await cluster.shutdown()
 
@@ -180,12 +197,13 @@ async def acsylla_child(workload, n, rows):
         async def execute(values):
             statement = prepared.bind()
             statement.bind_list(list(values))
-            await session.execute(statement)
+            row = (await session.execute(statement)).first()
+            return row.column_value("b") if row is not None else 0
 
         mark_start()
-        latencies = await run_async(execute, n, values_of)
+        latencies, total = await run_async(execute, n, values_of)
         mark_end()
-        return latencies, n, 0
+        return latencies, n, total
     finally:
         await session.close()
 
@@ -215,7 +233,7 @@ def driver_child(workload, n, rows):
         latencies = []
         lock = threading.Lock()
         done = threading.Event()
-        state = {"next": 0, "finished": 0}
+        state = {"next": 0, "finished": 0, "total": 0, "errors": 0}
 
         def start_one():
             with lock:
@@ -227,10 +245,12 @@ def driver_child(workload, n, rows):
             future = session.execute_async(prepared, values_of(i))
             future.add_callbacks(finished, failed, callback_args=(t0,), errback_args=(t0,))
 
-        def finished(_rows, t0):
+        def finished(rows, t0):
             latencies.append(time.perf_counter() - t0)
+            b = rows[0].b if rows else 0
             with lock:
                 state["finished"] += 1
+                state["total"] += b
                 end = state["finished"] == n
             if end:
                 done.set()
@@ -238,6 +258,8 @@ def driver_child(workload, n, rows):
                 start_one()
 
         def failed(exc, t0):
+            with lock:
+                state["errors"] += 1
             finished(None, t0)
 
         mark_start()
@@ -245,7 +267,9 @@ def driver_child(workload, n, rows):
             start_one()
         done.wait()
         mark_end()
-        return latencies, n, 0
+        if state["errors"]:
+            raise RuntimeError("%d of %d requests failed" % (state["errors"], n))
+        return latencies, n, state["total"]
     finally:
         cluster.shutdown()
 
@@ -269,13 +293,41 @@ def child_main(client, workload, n, rows):
     if workload == "W3":
         out.update(rows=count, rows_per_s=round(count / seconds), checksum=total)
     else:
-        out.update(requests=count, requests_per_s=round(count / seconds),
+        out.update(requests=count, requests_per_s=round(count / seconds), checksum=total,
                    p50_ms=round(latencies[len(latencies) // 2] * 1e3, 3),
                    p99_ms=round(latencies[int(len(latencies) * 0.99)] * 1e3, 3))
     print(json.dumps(out))
 
 
 # ---- the parent --------------------------------------------------------------------
+
+def run_child(python, client, workload, args, pid):
+    """One client on one workload in a process of its own: its JSON result
+    with the server's CPU over the same interval, or {"error": ...}."""
+    cpu0 = process_cpu(pid)
+    proc = subprocess.run([python, os.path.abspath(__file__), "--child", client, workload,
+                           str(args.requests), str(args.rows)], capture_output=True, text=True)
+    server = process_cpu(pid) - cpu0
+    if proc.returncode != 0:
+        return {"client": client, "workload": workload,
+                "error": proc.stderr.strip().splitlines()[-1:]}
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r["server_cpu_s"] = round(server, 3)
+    per = r.get("rows") or r.get("requests")
+    r["client_cpu_us_per_item"] = round(r["client_cpu_s"] / per * 1e6, 3)
+    return r
+
+
+def median_of(runs):
+    """The run with the median throughput; its figures are reported together
+    (a median per figure would mix runs)."""
+    key = "rows_per_s" if "rows_per_s" in runs[0] else "requests_per_s"
+    ordered = sorted(runs, key=lambda r: r[key])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["round"] = "median of %d" % len(runs)
+    chosen["spread"] = [r[key] for r in ordered]
+    return chosen
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -284,6 +336,7 @@ def main():
     ap.add_argument("--peers-python", default=None)
     ap.add_argument("--requests", type=int, default=100_000)
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--clients", default="cqlio,cassandra-driver,async-cassandra,acsylla")
     args = ap.parse_args()
     if args.child:
@@ -292,25 +345,36 @@ def main():
         return
     pid = server_pid()
     clients = args.clients.split(",")
+    python_of = {c: args.cqlio_python if c == "cqlio" else (args.peers_python or sys.executable)
+                 for c in clients}
+    # The server's JIT and caches: one run of each workload before measuring.
+    for workload in ("W2", "W1", "W3"):
+        r = run_child(args.cqlio_python, "cqlio", workload, args, pid)
+        print(json.dumps({"warm_up": workload, "ok": "error" not in r}), flush=True)
     results = []
     for workload in ("W2", "W1", "W3"):  # W2 first: it fills the table W1 reads
+        runs = {c: [] for c in clients}
+        for round_ in range(args.rounds):
+            # each round in another order: no client always follows the same one
+            order = clients[round_ % len(clients):] + clients[:round_ % len(clients)]
+            for client in order:
+                r = run_child(python_of[client], client, workload, args, pid)
+                r["round"] = round_ + 1
+                print(json.dumps(r), flush=True)
+                if "error" not in r:
+                    runs[client].append(r)
         for client in clients:
-            python = args.cqlio_python if client == "cqlio" else (args.peers_python or sys.executable)
-            cpu0 = process_cpu(pid)
-            proc = subprocess.run([python, os.path.abspath(__file__), "--child", client, workload,
-                                   str(args.requests), str(args.rows)],
-                                  capture_output=True, text=True)
-            server = process_cpu(pid) - cpu0
-            if proc.returncode != 0:
-                print(json.dumps({"client": client, "workload": workload,
-                                  "error": proc.stderr.strip().splitlines()[-1:]}), flush=True)
-                continue
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            r["server_cpu_s"] = round(server, 3)
-            per = r.get("rows") or r.get("requests")
-            r["client_cpu_us_per_item"] = round(r["client_cpu_s"] / per * 1e6, 3)
-            results.append(r)
-            print(json.dumps(r), flush=True)
+            if runs[client]:
+                results.append(median_of(runs[client]))
+                print(json.dumps(results[-1]), flush=True)
+    checks = {}
+    for r in results:
+        if r["workload"] != "W2":
+            checks.setdefault(r["workload"], set()).add(r["checksum"])
+    for workload, sums in checks.items():
+        if len(sums) > 1:
+            print(json.dumps({"workload": workload, "error": "clients disagree on the checksum",
+                              "checksums": sorted(sums)}), flush=True)
     for workload in ("W1", "W2", "W3"):
         mine = next((r for r in results if r["client"] == "cqlio" and r["workload"] == workload), None)
         if mine is None:

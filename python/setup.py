@@ -36,13 +36,17 @@ if not os.path.isdir(os.path.join(ROOT, "src", "engine")):
                      "whole repository (pip install ./python)")
 
 lz4_cflags, lz4_libs = lz4_flags()
+# The project's own builds (make venv) treat warnings as errors; a user's pip
+# install does not, so that another compiler's new warning cannot break it.
+strict = ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+          "-Wno-missing-field-initializers"] if os.environ.get("CQLIO_STRICT") else []
 core = Extension(
     "cqlio._core",
     sources=[rel(s) for s in sources],
     include_dirs=[rel(os.path.join(ROOT, "include")), rel(os.path.join(ROOT, "src")),
                   rel(os.path.join(HERE, "src"))],
     define_macros=[("_GNU_SOURCE", None)],
-    extra_compile_args=["-std=c11", "-fvisibility=hidden", "-O2"] + lz4_cflags,
+    extra_compile_args=["-std=c11", "-fvisibility=hidden", "-O2"] + strict + lz4_cflags,
     extra_link_args=lz4_libs + ["-pthread"],
 )
 

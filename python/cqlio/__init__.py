@@ -25,6 +25,7 @@ from .query import (BatchStatement, BatchType, BoundStatement, PreparedStatement
                     SimpleStatement, UNSET_VALUE)
 from .result import AsyncResultSet
 from .retry_policy import AsyncRetryPolicy
+from .rows import row_class as _row_class
 from .session import AsyncCassandraSession
 from .streaming import AsyncStreamingResultSet, StreamConfig, create_streaming_statement
 from .udt import udt_factory as _udt_factory
@@ -53,14 +54,14 @@ __all__ = [
 
 
 def _register_types() -> None:
-    """Hands the value classes and the two factories to the C extension, which
-    builds Python values and exceptions with them."""
+    """Hands the value classes, the two factories and the row class to the C
+    extension, which builds Python values, exceptions and rows with them."""
     if _core_module is None:
         return
     _core_module.set_types(
         Date=Date, Time=Time, Duration=Duration, SortedSet=SortedSet,
         OrderedMapSerializedKey=OrderedMapSerializedKey,
-        udt_factory=_udt_factory, error_factory=_error_factory,
+        udt_factory=_udt_factory, error_factory=_error_factory, row_class=_row_class,
     )
 
 

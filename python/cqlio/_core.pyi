@@ -1,7 +1,7 @@
 # The C extension's interface (python/src/). The Python layer in this package is
 # the only user; applications use cqlio's public API instead.
 import asyncio
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
 
 UNSET: object  # bound as "unset" (cqlio.query.UNSET_VALUE is this object)
 
@@ -14,9 +14,12 @@ def set_types(
     OrderedMapSerializedKey: type,
     udt_factory: Callable[[str, str, tuple, tuple], Any],
     error_factory: Callable[[dict], BaseException],
+    row_class: Callable[[Tuple[str, ...]], type],
 ) -> None:
-    """Registers the Python classes values are converted to, and the factory
-    that turns an error (a dict, see Session) into an exception instance."""
+    """Registers the Python classes values are converted to, the factory
+    that turns an error (a dict, see Session) into an exception instance,
+    and row_class(column_names), the class named rows are built as (a tuple
+    subclass without fields of its own: a namedtuple class)."""
 
 class Prepared:
     query: str
@@ -74,12 +77,13 @@ class Session:
         self,
         query: Union[str, Prepared],
         values: Values = None,            # needs a Prepared when not None (the layer prepares)
+        timeout: Optional[float] = None,  # seconds
+        named_rows: bool = False,         # rows built as row_class(column_names) instances
         *,
         consistency: Optional[int] = None,
         serial_consistency: Optional[int] = None,
         page_size: Optional[int] = None,  # rows per page; <0: no paging
         paging_state: Optional[bytes] = None,
-        timeout: Optional[float] = None,  # seconds
         trace: bool = False,
         idempotent: bool = False,
         custom_payload: Optional[Mapping[str, bytes]] = None,
@@ -118,6 +122,7 @@ class Session:
         consistency: Optional[int] = None,
         paging_state: Optional[bytes] = None,
         page_callback: Optional[Callable[[int, int], None]] = None,
+        named_rows: bool = False,
     ) -> Stream: ...
     def resources(self) -> dict[str, int]:
         """connections, in_flight, reserved_streams, queued, pending_futures,

@@ -36,6 +36,20 @@ def statement_options(statement: Optional[Statement]) -> Dict[str, Any]:
     return opts
 
 
+def request_options(statement: Optional[Statement], custom_payload: Optional[Dict[str, bytes]] = None,
+                    execute_as: Optional[str] = None) -> Dict[str, Any]:
+    """Every core keyword for a request of ``statement``: its options, its
+    fetch size as page_size, and the merged custom payload (only what is set)."""
+    opts = statement_options(statement)
+    fetch_size = getattr(statement, "fetch_size", None)
+    if fetch_size is not None:
+        opts["page_size"] = fetch_size
+    payload = merged_payload(statement, custom_payload, execute_as)
+    if payload is not None:
+        opts["custom_payload"] = payload
+    return opts
+
+
 def merged_payload(statement: Optional[Statement], custom_payload: Optional[Dict[str, bytes]],
                    execute_as: Optional[str] = None) -> Optional[Dict[str, bytes]]:
     """The statement's payload, then the call's, then ProxyExecute for execute_as."""

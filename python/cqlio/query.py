@@ -137,6 +137,16 @@ class PreparedStatement:
         self.is_idempotent = False
         self.retry_policy: Any = None
         self.routing_key_indexes: Optional[List[int]] = None
+        self._arity = len(prepared.param_names)
+
+    def _takes_as_is(self, values: Any) -> bool:
+        """Whether ``values`` can go to the core unchanged: a list or tuple
+        with a value for each marker (or None for a statement without
+        markers). Anything else is bound first (BoundStatement.bind)."""
+        cls = values.__class__
+        if cls is tuple or cls is list:
+            return len(values) == self._arity
+        return values is None and self._arity == 0
 
     @property
     def query_id(self) -> bytes:

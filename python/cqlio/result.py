@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator, Iterator, List, Optional, Sequence, Tuple
 
+from .rows import shape_rows
+
 
 class AsyncResultSet:
     """Rows (after the session's row factory) and the metadata of the last page."""
@@ -31,18 +33,30 @@ class AsyncResultSet:
 
     @classmethod
     def from_pages(cls, pages: Sequence[Any], row_factory: Any) -> "AsyncResultSet":
-        """One result from the _core.Page objects of a query, first to last."""
-        rows: List[Any] = []
-        warnings: List[str] = []
-        for page in pages:
-            if page.rows:
-                rows.extend(row_factory(page.column_names, page.rows))
-            warnings.extend(page.warnings or ())
+        """One result from the _core.Page objects of a query, first to last;
+        row_factory None: the pages' rows are the program's already."""
         first, last = pages[0], pages[-1]
-        return cls(rows, column_names=first.column_names, column_types=first.column_types,
-                   paging_state=last.paging_state, has_more_pages=last.has_more_pages,
-                   was_applied=first.was_applied, warnings=warnings,
-                   tracing_id=first.tracing_id, custom_payload=first.custom_payload)
+        if len(pages) == 1:  # the common case, without copies
+            rows = shape_rows(row_factory, first)
+            warnings = first.warnings
+        else:
+            rows, warnings = [], []
+            for page in pages:
+                rows.extend(shape_rows(row_factory, page))
+                warnings.extend(page.warnings)
+        # set directly: this runs once per request, __init__'s checks are for programs
+        self = cls.__new__(cls)
+        self._rows = rows
+        self._index = 0
+        self.column_names = first.column_names
+        self.column_types = first.column_types
+        self.paging_state = last.paging_state
+        self.has_more_pages = last.has_more_pages
+        self._was_applied = first.was_applied
+        self.warnings = warnings
+        self.tracing_id = first.tracing_id
+        self.custom_payload = first.custom_payload
+        return self
 
     # -- async iteration (async-cassandra's interface) ----------------------
     def __aiter__(self) -> AsyncIterator[Any]:

@@ -19,7 +19,8 @@ log = logging.getLogger("cqlio")
 RowFactory = Callable[[Sequence[str], List[tuple]], List[Any]]
 
 __all__ = ["tuple_factory", "dict_factory", "ordered_dict_factory", "named_tuple_factory",
-           "clean_column_name", "sanitize_identifiers", "make_namedtuple_class"]
+           "clean_column_name", "sanitize_identifiers", "make_namedtuple_class", "row_class",
+           "shape_rows"]
 
 _TRAILING_JUNK = re.compile(r"[^a-zA-Z0-9_]*$")
 _LEADING_JUNK = re.compile(r"^[^a-zA-Z0-9]*")
@@ -68,6 +69,22 @@ def make_namedtuple_class(type_name: str, names: Tuple[str, ...]) -> Any:
             "Choose other names with SELECT ... AS, or another row factory.",
             list(names), cleaned, fixed)
         return namedtuple(type_name, fixed)  # type: ignore[misc]
+
+
+def row_class(names: Tuple[str, ...]) -> Any:
+    """The class of default rows for these column names. The C core builds
+    rows as its instances directly when the session's factory is
+    named_tuple_factory (registered with ``_core.set_types(row_class=...)``),
+    so the default costs no second object per row."""
+    return make_namedtuple_class("Row", names)
+
+
+def shape_rows(row_factory: Any, page: Any) -> List[Any]:
+    """A _core.Page's rows for the program: as the core built them (None:
+    named rows made by the core), else through the program's factory."""
+    if row_factory is None or not page.rows:
+        return page.rows
+    return row_factory(page.column_names, page.rows)
 
 
 def named_tuple_factory(colnames: Sequence[str], rows: List[tuple]) -> List[Any]:

@@ -11,7 +11,7 @@ import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from . import exceptions as E
-from ._resolve import merged_payload, resolve, resolve_batch, statement_options
+from ._resolve import merged_payload, request_options, resolve, resolve_batch, statement_options
 from .prepared_cache import PreparedCache
 from .query import BatchStatement, PreparedStatement, SimpleStatement
 from .result import AsyncResultSet
@@ -81,8 +81,20 @@ class AsyncCassandraSession:
         self._retired: List[Any] = []  # core sessions replaced by set_keyspace, still busy
         self._cache = PreparedCache(prepared_cache_size)
         self._closed = False
-        self.row_factory: Callable[..., List[Any]] = named_tuple_factory
+        self.row_factory = named_tuple_factory
         self.default_timeout: Optional[float] = None
+
+    @property
+    def row_factory(self) -> Callable[..., List[Any]]:
+        return self._row_factory
+
+    @row_factory.setter
+    def row_factory(self, factory: Callable[..., List[Any]]) -> None:
+        if not callable(factory):
+            raise TypeError("row_factory must be callable, not %s" % type(factory).__name__)
+        self._row_factory = factory
+        # what the core is told: None when it builds the default rows itself
+        self._shaping = None if factory is named_tuple_factory else factory
 
     # -- state -------------------------------------------------------------
     @property
@@ -183,26 +195,32 @@ class AsyncCassandraSession:
         core = self._live_core()
         if timeout is None:
             timeout = self.default_timeout
+        shaping = self._shaping
         try:
-            req = await resolve(query, parameters, lambda text: self._prepared(core, text))
-            self._check_still_open(core)
-            kwargs = statement_options(req.statement)
-            fetch_size = getattr(req.statement, "fetch_size", None)
-            if fetch_size is not None:
-                kwargs["page_size"] = fetch_size
-            payload = merged_payload(req.statement, custom_payload, execute_as)
-            pages = []
-            state = paging_state
-            while True:
-                page = await core.execute(req.target, req.values, paging_state=state,
-                                          timeout=timeout, trace=trace,
-                                          custom_payload=payload, **kwargs)
+            if (query.__class__ is PreparedStatement and query._takes_as_is(parameters)
+                    and not (trace or custom_payload or paging_state or execute_as)):
+                # the common request, without a BoundStatement: the values go
+                # to the core as they are (it checks each against its column)
+                page = await core.execute(query._prepared, parameters, timeout, shaping is None,
+                                          **request_options(query))
+                if not page.has_more_pages:
+                    return AsyncResultSet.from_pages((page,), shaping)
+                pages = [page]
+                target, values, statement = query._prepared, parameters, query
+            else:
+                req = await resolve(query, parameters, lambda text: self._prepared(core, text))
+                self._check_still_open(core)
+                pages = []
+                target, values, statement = req.target, req.values, req.statement
+            kwargs = request_options(statement, custom_payload, execute_as)
+            state = pages[-1].paging_state if pages else paging_state
+            while not pages or (pages[-1].has_more_pages and state is not None):
+                page = await core.execute(target, values, timeout, shaping is None,
+                                          paging_state=state, trace=trace, **kwargs)
                 pages.append(page)
-                if not page.has_more_pages or page.paging_state is None:
-                    break
                 state = page.paging_state
                 trace = False  # the trace is of the first request
-            return AsyncResultSet.from_pages(pages, self.row_factory)
+            return AsyncResultSet.from_pages(pages, shaping)
         except Exception as exc:
             raise _wrap(exc, "Query execution failed") from exc
 
@@ -235,8 +253,9 @@ class AsyncCassandraSession:
                 core.stream(req.target, req.values, page_size=config.fetch_size,
                             prefetch=config.prefetch_pages, max_pages=config.max_pages or 0,
                             page_timeout=page_timeout, deadline=config.deadline_seconds,
-                            consistency=consistency, paging_state=paging_state),
-                req.text, config, self.row_factory)
+                            consistency=consistency, paging_state=paging_state,
+                            named_rows=self._shaping is None),
+                req.text, config, self._shaping)
         except Exception as exc:
             raise _wrap(exc, "Streaming query execution failed") from exc
         try:
@@ -267,7 +286,7 @@ class AsyncCassandraSession:
             page = await core.batch(batch_type, entries, timeout=timeout, trace=trace,
                                     custom_payload=merged_payload(batch_statement, custom_payload),
                                     **kwargs)
-            return AsyncResultSet.from_pages([page], self.row_factory)
+            return AsyncResultSet.from_pages([page], self._row_factory)
         except Exception as exc:
             raise _wrap(exc, "Batch execution failed") from exc
 

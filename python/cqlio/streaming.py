@@ -26,6 +26,7 @@ from typing import Any, AsyncIterator, Callable, List, Optional
 
 from .exceptions import QueryError
 from .query import SimpleStatement
+from .rows import shape_rows
 
 log = logging.getLogger("cqlio")
 
@@ -102,7 +103,8 @@ class AsyncStreamingResultSet:
     ``paging_state`` resumes after the current page."""
 
     def __init__(self, stream: Any, query: str, config: StreamConfig,
-                 row_factory: Callable[..., List[Any]]) -> None:
+                 row_factory: Optional[Callable[..., List[Any]]]) -> None:
+        # row_factory None: the core builds the rows (named tuples) itself
         self._stream: Any = stream          # _core.Stream until released
         self._query = query
         self._config = config
@@ -178,7 +180,7 @@ class AsyncStreamingResultSet:
         if page is None:
             self._release()
             return None
-        rows = self._row_factory(page.column_names, page.rows) if page.rows else []
+        rows = shape_rows(self._row_factory, page)
         self.page_number += 1
         self.total_rows_fetched += len(rows)
         self._paging_state = page.paging_state

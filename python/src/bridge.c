@@ -1,10 +1,12 @@
 /* C futures completing asyncio futures (bridge.h). */
 #include "bridge.h"
 
+#include <structmember.h> /* PyMemberDescrObject: where a slot lives */
+
 typedef struct future_link {
     PyObject_HEAD
     cql_future *f;     /* the caller's reference */
-    PyObject *pyfut;   /* the asyncio future */
+    PyObject *pyfut;   /* the asyncio future (a CoreFuture) */
     PyObject *ctx;
     cqlpy_result_fn result;
     cqlpy_unclaimed_fn unclaimed;
@@ -18,37 +20,110 @@ static void link_dealloc(future_link *l)
     PyObject_Free(l);
 }
 
-static bool pyfut_done(PyObject *pyfut)
-{
-    PyObject *r = PyObject_CallMethod(pyfut, "done", NULL);
-    bool done = r == NULL || PyObject_IsTrue(r);
-    Py_XDECREF(r);
-    PyErr_Clear();
-    return done;
-}
-
-/* The asyncio future's done callback: a cancelled task cancels the request. */
-static PyObject *link_call(future_link *l, PyObject *args, PyObject *kw)
-{
-    (void)args, (void)kw;
-    PyObject *c = l->pyfut ? PyObject_CallMethod(l->pyfut, "cancelled", NULL) : NULL;
-    bool cancelled = c != NULL && PyObject_IsTrue(c);
-    Py_XDECREF(c);
-    PyErr_Clear();
-    if (cancelled && l->f != NULL)
-        cql_future_cancel(l->f);
-    Py_RETURN_NONE;
-}
-
 static PyTypeObject link_type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "cqlio._core._FutureLink",
     .tp_basicsize = sizeof(future_link),
     .tp_dealloc = (destructor)link_dealloc,
-    .tp_call = (ternaryfunc)link_call,
     .tp_flags = Py_TPFLAGS_DEFAULT,
 };
 
-int cqlpy_bridge_ready(void) { return PyType_Ready(&link_type); }
+/*
+ * CoreFuture: asyncio.Future whose cancel() also cancels the C request. A
+ * subclass rather than a done callback on a plain future: a done callback
+ * costs a loop.call_soon for every request that completes normally, only to
+ * learn that it was not cancelled. Made at import with type(), as a Python
+ * class with one slot, `_cql_link`, which holds the link while the request
+ * is pending (future -> link -> future: the cycle ends when the C future
+ * completes, which it always does — answer, error, timeout, cancel or
+ * session close).
+ */
+static PyObject *core_future_type;      /* the class */
+static Py_ssize_t link_slot_offset;     /* where `_cql_link` lives in an instance */
+static PyObject *future_cancel;         /* asyncio.Future.cancel */
+static PyObject *str_done, *str_set_result, *str_set_exception, *kw_loop;
+
+static PyObject **link_slot(PyObject *fut) { return (PyObject **)((char *)fut + link_slot_offset); }
+
+static PyObject *core_future_cancel(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                    PyObject *kwnames)
+{
+    /* args[0] is the future (bound through instancemethod); the rest as
+     * Future.cancel takes them (msg=None). */
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "cancel() needs the future");
+        return NULL;
+    }
+    (void)self;
+    PyObject *fut = args[0];
+    PyObject *r = PyObject_Vectorcall(future_cancel, args, (size_t)nargs, kwnames);
+    if (r == Py_True && PyObject_TypeCheck(fut, (PyTypeObject *)core_future_type)) {
+        PyObject *link = *link_slot(fut);
+        if (link != NULL && Py_IS_TYPE(link, &link_type) && ((future_link *)link)->f != NULL) {
+            /* the callback runs inside cql_future_cancel and drops the
+             * link's references: keep it (and its C future) until after */
+            Py_INCREF(link);
+            cql_future_cancel(((future_link *)link)->f); /* the engine abandons the request */
+            Py_DECREF(link);
+        }
+    }
+    return r;
+}
+
+static PyMethodDef core_future_cancel_def = {
+    "cancel", (PyCFunction)(void (*)(void))core_future_cancel, METH_FASTCALL | METH_KEYWORDS,
+    "Cancels the future and abandons its request in the core."};
+
+static int core_future_ready(void)
+{
+    PyObject *asyncio = PyImport_ImportModule("asyncio");
+    PyObject *base = asyncio ? PyObject_GetAttrString(asyncio, "Future") : NULL;
+    Py_XDECREF(asyncio);
+    future_cancel = base ? PyObject_GetAttrString(base, "cancel") : NULL;
+    PyObject *fn = future_cancel ? PyCFunction_New(&core_future_cancel_def, NULL) : NULL;
+    PyObject *method = fn ? PyInstanceMethod_New(fn) : NULL;
+    Py_XDECREF(fn);
+    if (method != NULL)
+        core_future_type =
+            PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){s:(s),s:O,s:s,s:s}",
+                                  "CoreFuture", base, "__slots__", "_cql_link", "cancel", method,
+                                  "__module__", "cqlio._core", "__doc__",
+                                  "An asyncio future whose cancel() abandons its request.");
+    Py_XDECREF(method);
+    Py_XDECREF(base);
+    PyObject *descr =
+        core_future_type ? PyObject_GetAttrString(core_future_type, "_cql_link") : NULL;
+    if (descr == NULL)
+        return -1;
+    int ok = Py_IS_TYPE(descr, &PyMemberDescr_Type);
+    if (ok)
+        link_slot_offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+    Py_DECREF(descr);
+    if (!ok) {
+        PyErr_SetString(PyExc_RuntimeError, "CoreFuture._cql_link is not a slot");
+        return -1;
+    }
+    str_done = PyUnicode_InternFromString("done");
+    str_set_result = PyUnicode_InternFromString("set_result");
+    str_set_exception = PyUnicode_InternFromString("set_exception");
+    kw_loop = Py_BuildValue("(s)", "loop");
+    return str_done && str_set_result && str_set_exception && kw_loop ? 0 : -1;
+}
+
+int cqlpy_bridge_ready(void) { return PyType_Ready(&link_type) || core_future_ready(); }
+
+PyObject *cqlpy_future_new(PyObject *loop)
+{
+    return PyObject_Vectorcall(core_future_type, &loop, 0, kw_loop);
+}
+
+static bool pyfut_done(PyObject *pyfut)
+{
+    PyObject *r = PyObject_CallMethodNoArgs(pyfut, str_done);
+    bool done = r == NULL || r == Py_True;
+    Py_XDECREF(r);
+    PyErr_Clear();
+    return done;
+}
 
 PyObject *cqlpy_raise_error(const cql_error *e)
 {
@@ -120,7 +195,7 @@ static void settle(future_link *l)
     PyObject *value = l->result(l->f, l->ctx);
     PyObject *r;
     if (value != NULL) {
-        r = PyObject_CallMethod(l->pyfut, "set_result", "(O)", value);
+        r = PyObject_CallMethodOneArg(l->pyfut, str_set_result, value);
         Py_DECREF(value);
     } else {
         PyObject *type, *exc, *tb;
@@ -128,7 +203,7 @@ static void settle(future_link *l)
         PyErr_NormalizeException(&type, &exc, &tb);
         if (tb != NULL && exc != NULL)
             PyException_SetTraceback(exc, tb);
-        r = exc ? PyObject_CallMethod(l->pyfut, "set_exception", "(O)", exc) : NULL;
+        r = exc ? PyObject_CallMethodOneArg(l->pyfut, str_set_exception, exc) : NULL;
         Py_XDECREF(type);
         Py_XDECREF(exc);
         Py_XDECREF(tb);
@@ -141,13 +216,13 @@ static void settle(future_link *l)
 /* The C future's callback, on the loop thread with the GIL held. */
 static void on_done(cql_future *f, void *arg)
 {
-    (void)f;
     future_link *l = arg;
     if (!pyfut_done(l->pyfut))
         settle(l);
     else if (l->unclaimed != NULL && cql_future_error(f) == NULL)
         l->unclaimed(f, l->ctx);
-    Py_DECREF(l); /* the reference the C side held */
+    Py_CLEAR(*link_slot(l->pyfut)); /* the future's reference: the cycle ends */
+    Py_DECREF(l);                   /* the C callback's */
 }
 
 PyObject *cqlpy_bridge(PyObject *loop, cql_future *f, cqlpy_result_fn result, PyObject *ctx)
@@ -160,7 +235,7 @@ PyObject *cqlpy_bridge_keep(PyObject *loop, cql_future *f, cqlpy_result_fn resul
 {
     if (f == NULL)
         return PyErr_NoMemory();
-    PyObject *pyfut = PyObject_CallMethod(loop, "create_future", NULL);
+    PyObject *pyfut = cqlpy_future_new(loop);
     future_link *l = pyfut ? PyObject_New(future_link, &link_type) : NULL;
     if (l == NULL) {
         cql_future_free(f);
@@ -168,22 +243,22 @@ PyObject *cqlpy_bridge_keep(PyObject *loop, cql_future *f, cqlpy_result_fn resul
         return NULL;
     }
     l->f = f;
-    l->pyfut = pyfut; /* the future_link's reference */
+    l->pyfut = pyfut; /* the link's reference */
     Py_INCREF(pyfut); /* the caller's */
     l->ctx = ctx;
     Py_XINCREF(ctx);
     l->result = result;
     l->unclaimed = unclaimed;
-    PyObject *r = PyObject_CallMethod(pyfut, "add_done_callback", "(O)", (PyObject *)l);
-    Py_XDECREF(r);
-    if (r == NULL) {
+    /* The future holds the link (for cancel) and the C callback holds it,
+     * until the C future completes; then the callback drops both. */
+    Py_INCREF(l);
+    *link_slot(pyfut) = (PyObject *)l;
+    if (cql_future_then(f, on_done, l) != CQL_OK) {
+        Py_CLEAR(*link_slot(pyfut));
         Py_DECREF(l);
         Py_DECREF(pyfut);
+        PyErr_SetString(PyExc_RuntimeError, "could not wait for the request");
         return NULL;
     }
-    Py_INCREF(l); /* held by the C callback until it fires */
-    if (cql_future_then(f, on_done, l) != CQL_OK)
-        Py_DECREF(l);
-    Py_DECREF(l); /* ours: the C callback and the asyncio future hold it now */
     return pyfut;
 }

@@ -4,8 +4,8 @@
  *   - the C future's callback completes the asyncio future — unless it is
  *     done already (cancelled by its task): nothing calls into a finished
  *     future;
- *   - the asyncio future's done callback cancels the C future when the
- *     asyncio one was cancelled (the engine abandons the request).
+ *   - the asyncio future is a CoreFuture (an asyncio.Future subclass) whose
+ *     cancel() cancels the C future too (the engine abandons the request).
  */
 #ifndef CQLPY_BRIDGE_H
 #define CQLPY_BRIDGE_H
@@ -28,6 +28,9 @@ PyObject *cqlpy_bridge(PyObject *loop, cql_future *f, cqlpy_result_fn result, Py
 typedef void (*cqlpy_unclaimed_fn)(cql_future *f, PyObject *ctx);
 PyObject *cqlpy_bridge_keep(PyObject *loop, cql_future *f, cqlpy_result_fn result,
                             cqlpy_unclaimed_fn unclaimed, PyObject *ctx);
+
+/* A new pending CoreFuture of `loop` (not linked to any request). */
+PyObject *cqlpy_future_new(PyObject *loop);
 
 /* The exception for a cql_error (via the registered error factory; a
  * RuntimeError when none is registered). Sets it and returns NULL. */

@@ -627,13 +627,16 @@ static void name_column(const cql_result *page, size_t i)
     Py_XDECREF(tb);
 }
 
-PyObject *cqlpy_row_to_tuple(const cql_result *page, size_t column_count)
+PyObject *cqlpy_row_to_tuple(const cql_result *page, size_t column_count, PyTypeObject *cls)
 {
     if (column_count > (size_t)PY_SSIZE_T_MAX) {
         PyErr_SetString(PyExc_OverflowError, "too many columns");
         return NULL;
     }
-    PyObject *row = PyTuple_New((Py_ssize_t)column_count);
+    /* cls has a tuple's layout exactly (checked by the caller): its items
+     * are set as a tuple's; the allocation starts them NULL */
+    PyObject *row = cls ? cls->tp_alloc(cls, (Py_ssize_t)column_count)
+                        : PyTuple_New((Py_ssize_t)column_count);
     if (row == NULL)
         return NULL;
     for (size_t i = 0; i < column_count; i++) {

@@ -42,6 +42,9 @@ typedef struct cqlpy_types {
     PyObject *udt_factory; /* udt_factory(keyspace: str, name: str, field_names: tuple,
                               values: tuple) -> object (a named tuple, or a registered class) */
     PyObject *error_factory; /* error_factory(info: dict) -> exception instance; see session.c */
+    PyObject *row_class; /* row_class(column_names: tuple) -> a tuple subclass without
+                          * fields of its own (a namedtuple class): rows asked for
+                          * as named are built as its instances */
 } cqlpy_types;
 
 extern cqlpy_types cqlpy_registry;
@@ -74,8 +77,9 @@ extern cqlpy_stdlib cqlpy_std;
 PyObject *cqlpy_cell_to_python(cql_cell cell);
 
 /* A whole row of a page: a tuple of column_count values (new reference),
- * reading the result's current row. NULL with an exception. */
-PyObject *cqlpy_row_to_tuple(const cql_result *page, size_t column_count);
+ * reading the result's current row; an instance of cls when cls is not NULL
+ * (a tuple subclass with a tuple's layout). NULL with an exception. */
+PyObject *cqlpy_row_to_tuple(const cql_result *page, size_t column_count, PyTypeObject *cls);
 
 /* Binds value into slot index of st, converted for `type` (the prepared
  * statement's bind-marker type). None binds null; cqlpy_unset (the

@@ -12,16 +12,16 @@ static PyObject *set_types(PyObject *module, PyObject *args, PyObject *kw)
 {
     (void)module;
     static char *names[] = {"Date", "Time", "Duration", "SortedSet", "OrderedMapSerializedKey",
-                            "udt_factory", "error_factory", NULL};
-    PyObject *v[7] = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOOOOOO", names, &v[0], &v[1], &v[2], &v[3],
-                                     &v[4], &v[5], &v[6]))
+                            "udt_factory", "error_factory", "row_class", NULL};
+    PyObject *v[8] = {0};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOOOOOOO", names, &v[0], &v[1], &v[2], &v[3],
+                                     &v[4], &v[5], &v[6], &v[7]))
         return NULL;
-    PyObject **slots[7] = {&cqlpy_registry.Date,      &cqlpy_registry.Time,
+    PyObject **slots[8] = {&cqlpy_registry.Date,      &cqlpy_registry.Time,
                            &cqlpy_registry.Duration,  &cqlpy_registry.SortedSet,
                            &cqlpy_registry.OrderedMapSerializedKey, &cqlpy_registry.udt_factory,
-                           &cqlpy_registry.error_factory};
-    for (int i = 0; i < 7; i++) {
+                           &cqlpy_registry.error_factory, &cqlpy_registry.row_class};
+    for (int i = 0; i < 8; i++) {
         if (v[i] == NULL)
             continue;
         PyObject *old = *slots[i];

@@ -2,6 +2,9 @@
 #include "page.h"
 #include "bridge.h"
 #include "engine/prepared.h" /* the statement id: built into the extension */
+#include "proto/types.h"     /* cql_type_equal */
+
+#include <string.h>
 
 #include <structmember.h>
 
@@ -94,9 +97,7 @@ PyObject *cqlpy_types_of(const cql_metadata *m)
     return t;
 }
 
-/* The result's columns as tuples (the page may lack metadata: then from
- * the result's own accessors, which know the prepared statement's). */
-static int page_columns(page *p, const cql_result *r)
+static int columns_of_result(page *p, const cql_result *r)
 {
     size_t n = cql_result_column_count(r);
     p->column_names = PyTuple_New((Py_ssize_t)n);
@@ -115,6 +116,72 @@ static int page_columns(page *p, const cql_result *r)
         PyTuple_SET_ITEM(p->column_types, (Py_ssize_t)i, type);
     }
     return 0;
+}
+
+/* Whether r's columns are prepared's result columns: the same names and
+ * types (comparing costs far less than making the strings; a schema change
+ * since the prepare makes them differ). */
+static bool uses_metadata_of(const cql_result *r, const cqlpy_prepared *prepared)
+{
+    const cql_metadata *m = cql_prepared_result_metadata(prepared->p);
+    size_t n = cql_result_column_count(r);
+    if (n == 0 || cql_metadata_column_count(m) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        cql_str a = cql_result_column_name(r, i), b = cql_metadata_column_name(m, i);
+        if (a.len != b.len || (a.len > 0 && memcmp(a.ptr, b.ptr, a.len) != 0) ||
+            !cql_type_equal(cql_result_column_type(r, i), cql_metadata_column_type(m, i)))
+            return false;
+    }
+    return true;
+}
+
+/* The result's columns as tuples: a prepared statement's cached ones when
+ * the page uses its metadata (no strings made per page), else from the
+ * result's own accessors. */
+static int page_columns(page *p, const cql_result *r, cqlpy_prepared *prepared)
+{
+    if (prepared == NULL || !uses_metadata_of(r, prepared))
+        return columns_of_result(p, r);
+    if (prepared->names == NULL) {
+        const cql_metadata *m = cql_prepared_result_metadata(prepared->p);
+        prepared->names = cqlpy_names_of(m);
+        prepared->types = prepared->names ? cqlpy_types_of(m) : NULL;
+        if (prepared->types == NULL) {
+            Py_CLEAR(prepared->names);
+            return -1;
+        }
+    }
+    p->column_names = Py_NewRef(prepared->names);
+    p->column_types = Py_NewRef(prepared->types);
+    return 0;
+}
+
+/* The class rows are made as: registry.row_class(names), which must have a
+ * tuple's layout exactly; cached on the prepared statement for its names. */
+static PyTypeObject *row_class_for(PyObject *names, cqlpy_prepared *prepared)
+{
+    if (prepared != NULL && prepared->row_class != NULL && prepared->names == names)
+        return (PyTypeObject *)Py_NewRef(prepared->row_class);
+    if (cqlpy_registry.row_class == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "named rows asked for before row_class was set");
+        return NULL;
+    }
+    PyObject *cls = PyObject_CallOneArg(cqlpy_registry.row_class, names);
+    if (cls == NULL)
+        return NULL;
+    PyTypeObject *t = (PyTypeObject *)cls;
+    if (!PyType_Check(cls) || !PyType_IsSubtype(t, &PyTuple_Type) ||
+        t->tp_basicsize != PyTuple_Type.tp_basicsize || t->tp_itemsize != PyTuple_Type.tp_itemsize ||
+        t->tp_dictoffset != 0) {
+        PyErr_Format(PyExc_TypeError, "row_class must return a tuple subclass without fields of "
+                                      "its own (a namedtuple class), not %R", cls);
+        Py_DECREF(cls);
+        return NULL;
+    }
+    if (prepared != NULL && prepared->names == names)
+        Py_XSETREF(prepared->row_class, Py_NewRef(cls));
+    return t;
 }
 
 static int page_extras(page *p, const cql_result *r)
@@ -169,43 +236,66 @@ static int page_extras(page *p, const cql_result *r)
     return p->tracing_id && p->custom_payload ? 0 : -1;
 }
 
-PyObject *cqlpy_page_new(const cql_result *r)
+PyObject *cqlpy_page_new(const cql_result *r, PyObject *prepared, bool named)
 {
     page *p = PyObject_New(page, &cqlpy_page_type);
     if (p == NULL)
         return NULL;
     p->rows = p->column_names = p->column_types = p->paging_state = NULL;
     p->warnings = p->tracing_id = p->custom_payload = NULL;
-    size_t columns = cql_result_column_count(r);
-    p->rows = PyList_New(0);
-    if (p->rows == NULL || page_columns(p, r) != 0 || page_extras(p, r) != 0) {
+    cqlpy_prepared *ps = prepared != NULL && PyObject_TypeCheck(prepared, &cqlpy_prepared_type)
+                             ? (cqlpy_prepared *)prepared
+                             : NULL;
+    size_t columns = cql_result_column_count(r), count = cql_result_row_count(r);
+    p->rows = PyList_New((Py_ssize_t)(count < 65536 ? count : 0));
+    if (p->rows == NULL || page_columns(p, r, ps) != 0 || page_extras(p, r) != 0) {
+        Py_DECREF(p);
+        return NULL;
+    }
+    PyTypeObject *cls = named && count > 0 ? row_class_for(p->column_names, ps) : NULL;
+    if (named && count > 0 && cls == NULL) {
         Py_DECREF(p);
         return NULL;
     }
     /* Rows are read with the result's cursor, which moves: the result is
-     * the page's own, read once. */
+     * the page's own, read once. The list was sized from the row count the
+     * page declares (up to 65536, a bound on what a hostile count costs);
+     * a page with fewer rows than declared fails below in any case. */
     cql_result *cursor = (cql_result *)r;
+    Py_ssize_t at = 0, sized = PyList_GET_SIZE(p->rows);
     while (cql_result_next(cursor)) {
-        PyObject *row = cqlpy_row_to_tuple(cursor, columns);
-        if (row == NULL || PyList_Append(p->rows, row) != 0) {
+        PyObject *row = cqlpy_row_to_tuple(cursor, columns, cls);
+        if (row != NULL && at < sized)
+            PyList_SET_ITEM(p->rows, at, row);
+        else if (row == NULL || PyList_Append(p->rows, row) != 0) {
             Py_XDECREF(row);
-            Py_DECREF(p);
-            return NULL;
-        }
-        Py_DECREF(row);
+            goto fail;
+        } else
+            Py_DECREF(row);
+        at++;
     }
     const cql_error *bad = cql_result_error(cursor);
     if (bad != NULL) {
-        Py_DECREF(p);
-        return cqlpy_raise_error(bad);
+        cqlpy_raise_error(bad);
+        goto fail;
     }
+    if (at < sized && PyList_SetSlice(p->rows, at, sized, NULL) != 0)
+        goto fail;
+    Py_XDECREF(cls);
     return (PyObject *)p;
+fail:
+    Py_XDECREF(cls);
+    Py_DECREF(p);
+    return NULL;
 }
 
 /* ---- Prepared ----------------------------------------------------------- */
 
 static void prepared_dealloc(cqlpy_prepared *p)
 {
+    Py_XDECREF(p->names);
+    Py_XDECREF(p->types);
+    Py_XDECREF(p->row_class);
     cql_prepared_free(p->p);
     PyObject_Free(p);
 }
@@ -281,6 +371,7 @@ PyObject *cqlpy_prepared_new(cql_prepared *p)
         return NULL;
     }
     o->p = p;
+    o->names = o->types = o->row_class = NULL;
     return (PyObject *)o;
 }
 

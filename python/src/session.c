@@ -230,18 +230,28 @@ static PyObject *result_none(cql_future *f, PyObject *ctx)
     Py_RETURN_NONE;
 }
 
-static PyObject *result_page(cql_future *f, PyObject *ctx)
+/* ctx: the Prepared executed, or NULL (see cqlpy_page_new) */
+static PyObject *page_of_future(cql_future *f, PyObject *ctx, bool named)
 {
-    (void)ctx;
     const cql_error *e = cql_future_error(f);
     if (e != NULL)
         return cqlpy_raise_error(e);
     cql_result *r = cql_future_take_result(f);
     if (r == NULL)
         return PyErr_NoMemory();
-    PyObject *page = cqlpy_page_new(r);
+    PyObject *page = cqlpy_page_new(r, ctx, named);
     cql_result_free(r);
     return page;
+}
+
+static PyObject *result_page(cql_future *f, PyObject *ctx)
+{
+    return page_of_future(f, ctx, false);
+}
+
+static PyObject *result_named_page(cql_future *f, PyObject *ctx)
+{
+    return page_of_future(f, ctx, true);
 }
 
 static PyObject *result_prepared(cql_future *f, PyObject *ctx)
@@ -340,14 +350,15 @@ static PyObject *session_connect(cqlpy_session *self, PyObject *unused)
 
 static PyObject *session_execute(cqlpy_session *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"query", "values", "consistency", "serial_consistency", "page_size",
-                            "paging_state", "timeout", "trace", "idempotent", "custom_payload",
-                            "timestamp", NULL};
+    static char *names[] = {"query", "values", "timeout", "named_rows", "consistency",
+                            "serial_consistency", "page_size", "paging_state", "trace",
+                            "idempotent", "custom_payload", "timestamp", NULL};
     PyObject *query, *values = NULL;
     options o = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OOOOOppOO", names, &query, &values,
-                                     &o.consistency, &o.serial_consistency, &o.page_size,
-                                     &o.paging_state, &o.timeout, &o.trace, &o.idempotent,
+    int named = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOp$OOOOppOO", names, &query, &values,
+                                     &o.timeout, &named, &o.consistency, &o.serial_consistency,
+                                     &o.page_size, &o.paging_state, &o.trace, &o.idempotent,
                                      &o.custom_payload, &o.timestamp))
         return NULL;
     if (self->s == NULL)
@@ -361,7 +372,8 @@ static PyObject *session_execute(cqlpy_session *self, PyObject *args, PyObject *
     }
     cql_future *f = cql_session_execute(self->s, st);
     cql_statement_free(st);
-    return cqlpy_bridge(self->loop, f, result_page, NULL);
+    PyObject *prepared = PyObject_TypeCheck(query, &cqlpy_prepared_type) ? query : NULL;
+    return cqlpy_bridge(self->loop, f, named ? result_named_page : result_page, prepared);
 }
 
 static PyObject *session_prepare(cqlpy_session *self, PyObject *query)
@@ -436,15 +448,16 @@ static PyObject *session_stream(cqlpy_session *self, PyObject *args, PyObject *k
 {
     static char *names[] = {"query", "values", "page_size", "prefetch", "max_pages",
                             "page_timeout", "deadline", "consistency", "paging_state",
-                            "page_callback", NULL};
+                            "page_callback", "named_rows", NULL};
     PyObject *query, *values = NULL, *page_timeout = NULL, *deadline = NULL,
                      *page_callback = NULL;
     options o = {0};
-    int prefetch = 1;
+    int prefetch = 1, named = 0;
     unsigned int max_pages = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OiIOOOOO", names, &query, &values,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OiIOOOOOp", names, &query, &values,
                                      &o.page_size, &prefetch, &max_pages, &page_timeout,
-                                     &deadline, &o.consistency, &o.paging_state, &page_callback))
+                                     &deadline, &o.consistency, &o.paging_state, &page_callback,
+                                     &named))
         return NULL;
     if (self->s == NULL)
         return closed_error();
@@ -467,7 +480,11 @@ static PyObject *session_stream(cqlpy_session *self, PyObject *args, PyObject *k
         cql_statement_free(st);
         return NULL;
     }
-    PyObject *stream = cqlpy_stream_new(self, st, &cfg, page_callback);
+    cqlpy_page_shape shape = {
+        .prepared = PyObject_TypeCheck(query, &cqlpy_prepared_type) ? query : NULL,
+        .named = named,
+    };
+    PyObject *stream = cqlpy_stream_new(self, st, &cfg, page_callback, shape);
     cql_statement_free(st);
     return stream;
 }

@@ -14,6 +14,7 @@ typedef struct pystream {
     cql_stream *st;
     cqlpy_session *session;
     PyObject *page_callback;
+    cqlpy_page_shape shape; /* shape.prepared: a reference */
     bool unclaimed; /* the current page came after its waiter was cancelled */
 } pystream;
 
@@ -33,12 +34,14 @@ static int stream_traverse(pystream *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->page_callback);
     Py_VISIT(self->session);
+    Py_VISIT(self->shape.prepared);
     return 0;
 }
 
 static int stream_clear(pystream *self)
 {
     Py_CLEAR(self->page_callback);
+    Py_CLEAR(self->shape.prepared);
     return 0;
 }
 
@@ -53,12 +56,14 @@ static void stream_dealloc(pystream *self)
 }
 
 PyObject *cqlpy_stream_new(cqlpy_session *session, cql_statement *st, cql_stream_config *cfg,
-                           PyObject *page_callback)
+                           PyObject *page_callback, cqlpy_page_shape shape)
 {
     pystream *self = PyObject_GC_New(pystream, &cqlpy_stream_type);
     if (self == NULL)
         return NULL;
     self->st = NULL;
+    self->shape = shape;
+    Py_XINCREF(shape.prepared);
     self->unclaimed = false;
     self->session = session;
     Py_INCREF(session);
@@ -84,7 +89,7 @@ static PyObject *page_of(cql_future *f, PyObject *ctx)
     const cql_result *page = self->st ? cql_stream_page(self->st) : NULL;
     if (page == NULL)
         Py_RETURN_NONE; /* the end */
-    return cqlpy_page_new(page);
+    return cqlpy_page_new(page, self->shape.prepared, self->shape.named);
 }
 
 /* A page that arrived for a waiter cancelled meanwhile: the next
@@ -100,9 +105,9 @@ static PyObject *stream_next_page(pystream *self, PyObject *unused)
     (void)unused;
     if (self->unclaimed) {
         self->unclaimed = false;
-        PyObject *fut = PyObject_CallMethod(self->session->loop, "create_future", NULL);
+        PyObject *fut = cqlpy_future_new(self->session->loop);
         const cql_result *page = cql_stream_page(self->st);
-        PyObject *value = page ? cqlpy_page_new(page) : (Py_INCREF(Py_None), Py_None);
+        PyObject *value = page ? cqlpy_page_new(page, self->shape.prepared, self->shape.named) : (Py_INCREF(Py_None), Py_None);
         PyObject *r = fut && value ? PyObject_CallMethod(fut, "set_result", "(O)", value) : NULL;
         Py_XDECREF(value);
         Py_XDECREF(r);

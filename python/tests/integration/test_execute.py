@@ -149,6 +149,67 @@ async def test_row_factories(session):
     assert type((await session.execute("SELECT k, v FROM kv WHERE k = 70")).one()) is tuple
 
 
+async def test_prepared_rows_are_built_by_the_core_as_one_named_class(session):
+    await session.execute("INSERT INTO kv (k, v) VALUES (%s, %s)", (71, "a"))
+    ps = await session.prepare("SELECT k, v FROM kv WHERE k = ?")
+    first = (await session.execute(ps, (71,))).one()
+    second = (await session.execute(ps, [71])).one()
+    # the same class for every request of the statement (cached on it), and
+    # the class the Python factory would make: rows compare as tuples
+    assert type(first) is type(second) and first == second == (71, "a")
+    assert first.v == "a" and first._fields == ("k", "v")
+    assert type(first) is cqlio.rows.make_namedtuple_class("Row", ("k", "v"))
+    session.row_factory = dict_factory
+    assert (await session.execute(ps, (71,))).one() == {"k": 71, "v": "a"}
+    session.row_factory = cqlio.rows.named_tuple_factory
+    assert (await session.execute(ps, (71,))).one().v == "a"
+
+
+async def test_a_row_class_without_a_tuple_layout_is_refused(session):
+    from cqlio import _core
+
+    class WithDict(tuple):  # no __slots__: instances have a __dict__
+        pass
+
+    await session.execute("INSERT INTO kv (k, v) VALUES (%s, %s)", (75, "x"))
+    _core.set_types(row_class=lambda names: WithDict)
+    try:
+        with pytest.raises(TypeError, match="row_class must return a tuple subclass"):
+            await session.execute("SELECT v, k FROM kv WHERE k = %s", (75,))
+    finally:
+        _core.set_types(row_class=cqlio.rows.row_class)
+    assert (await session.execute("SELECT v, k FROM kv WHERE k = %s", (75,))).one().v == "x"
+    await wait_ledger_clear(session)
+
+
+async def test_prepared_values_other_than_an_exact_sequence_are_bound_first(session):
+    ins = await session.prepare("INSERT INTO kv (k, v) VALUES (?, ?)")
+    await session.execute(ins, {"k": 72, "v": "mapping"})
+    assert await read_v(session, 72) == "mapping"
+    await session.execute(ins, (72,))  # v left out: bound as UNSET, the old value stays
+    assert await read_v(session, 72) == "mapping"
+    await session.execute(ins, iter([73, "iterator"]))
+    assert await read_v(session, 73) == "iterator"
+    with pytest.raises(ValueError, match="Too many arguments"):
+        await session.execute(ins, (74, "x", "extra"))
+    with pytest.raises(TypeError, match='"v".*text.*int'):
+        await session.execute(ins, (74, 5))
+
+
+async def test_a_column_added_after_the_prepare_reaches_the_rows(session):
+    await session.execute("CREATE TABLE IF NOT EXISTS grows (k int PRIMARY KEY, a int)")
+    try:
+        await session.execute("INSERT INTO grows (k, a) VALUES (1, 10)")
+        ps = await session.prepare("SELECT * FROM grows WHERE k = ?")
+        assert (await session.execute(ps, (1,))).one() == (1, 10)
+        await session.execute("ALTER TABLE grows ADD b text")
+        await session.execute("INSERT INTO grows (k, a, b) VALUES (1, 10, 'new')")
+        row = (await session.execute(ps, (1,))).one()
+        assert row == (1, 10, "new") and row.b == "new"
+    finally:
+        await session.execute("DROP TABLE IF EXISTS grows")
+
+
 async def test_async_iteration_of_a_result(session):
     await session.execute("INSERT INTO kv (k, v) VALUES (%s, %s)", (80, "x"))
     rs = await session.execute("SELECT k FROM kv WHERE k = 80")
