@@ -124,6 +124,9 @@ class Session:
         page_callback: Optional[Callable[[int, int], None]] = None,
         named_rows: bool = False,
     ) -> Stream: ...
+    def connect_failures(self) -> list:
+        """After a failed connect: an exception per host tried, in order; each
+        one's ``host`` attribute names the host."""
     def resources(self) -> dict[str, int]:
         """connections, in_flight, reserved_streams, queued, pending_futures,
         prepared, open_streams, buffered_pages, buffered_bytes"""

@@ -210,12 +210,13 @@ class AsyncCluster:
         try:
             await core.connect()
         except BaseException as exc:
+            failures = core.connect_failures()
             core.close()
             if isinstance(exc, (E.InvalidRequest, E.ConfigurationException)):
                 raise  # USE of a keyspace that does not exist: the driver raises it as is
             if isinstance(exc, Exception):
-                host = getattr(exc, "host", None) or ",".join(addresses)
-                errors[host] = exc
+                for failure in failures or [exc]:  # each host tried, in order
+                    errors[getattr(failure, "host", None) or ",".join(addresses)] = failure
                 raise E.ConnectFailed("Failed to connect to cluster: %s" % (exc,), errors,
                                       cause=exc) from exc
             raise

@@ -127,6 +127,16 @@ static bool pyfut_done(PyObject *pyfut)
 
 PyObject *cqlpy_raise_error(const cql_error *e)
 {
+    PyObject *exc = cqlpy_error_object(e);
+    if (exc == NULL)
+        return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+PyObject *cqlpy_error_object(const cql_error *e)
+{
     static const char *const categories[] = {"", "client", "server", "network", "timeout"};
     PyObject *info = PyDict_New();
     if (info == NULL)
@@ -182,11 +192,7 @@ PyObject *cqlpy_raise_error(const cql_error *e)
     else
         exc = PyObject_CallFunction(PyExc_RuntimeError, "s", e->message);
     Py_DECREF(info);
-    if (exc == NULL)
-        return NULL;
-    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-    Py_DECREF(exc);
-    return NULL;
+    return exc;
 }
 
 /* Sets the future's outcome: result or exception. */

@@ -35,6 +35,9 @@ PyObject *cqlpy_future_new(PyObject *loop);
 /* The exception for a cql_error (via the registered error factory; a
  * RuntimeError when none is registered). Sets it and returns NULL. */
 PyObject *cqlpy_raise_error(const cql_error *e);
+/* The same exception, returned (new reference; NULL with an exception when
+ * it cannot be made). */
+PyObject *cqlpy_error_object(const cql_error *e);
 
 int cqlpy_bridge_ready(void);
 

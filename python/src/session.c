@@ -505,6 +505,20 @@ static PyObject *session_resources(cqlpy_session *self, PyObject *unused)
                          (Py_ssize_t)r.buffered_bytes);
 }
 
+static PyObject *session_connect_failures(cqlpy_session *self, PyObject *unused)
+{
+    (void)unused;
+    size_t n = self->s ? cql_session_connect_failure_count(self->s) : 0;
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        PyObject *exc = cqlpy_error_object(cql_session_connect_failure(self->s, i));
+        if (exc == NULL || PyList_Append(list, exc) != 0)
+            Py_CLEAR(list);
+        Py_XDECREF(exc);
+    }
+    return list;
+}
+
 static PyObject *session_close(cqlpy_session *self, PyObject *unused)
 {
     (void)unused;
@@ -531,6 +545,9 @@ static PyMethodDef session_methods[] = {
     {"batch", (PyCFunction)(void (*)(void))session_batch, METH_VARARGS | METH_KEYWORDS, NULL},
     {"stream", (PyCFunction)(void (*)(void))session_stream, METH_VARARGS | METH_KEYWORDS, NULL},
     {"resources", (PyCFunction)session_resources, METH_NOARGS, NULL},
+    {"connect_failures", (PyCFunction)session_connect_failures, METH_NOARGS,
+     "After a failed connect: an exception per host tried, in order (its host attribute "
+     "names it)."},
     {"close", (PyCFunction)session_close, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -192,6 +192,9 @@ struct cql_session {
     bool free_deferred; /* cql_session_free ran inside a callback: free on leaving */
     cql_future *connect_future;
     cql_error_box connect_error;
+    cql_error_box **host_failures; /* why each host tried by the connect failed, in order
+                                    * (boxes apart: their strings point into themselves) */
+    size_t host_failure_count, host_failure_cap;
 
     cql_request *queue_head, *queue_tail;
     size_t queued;

@@ -77,7 +77,9 @@ void cql_error_set_server_code(cql_error_box *e, const char *host, int32_t code,
     e->pub.server = &e->server_copy;
 }
 
-void cql_error_move(cql_error_box *dst, cql_error_box *src)
+/* dst := src's status, message and host (dst's strings point into dst);
+ * the server part is left to the caller. */
+static void copy_head(cql_error_box *dst, const cql_error_box *src)
 {
     cql_error_clear(dst);
     memcpy(dst->message, src->message, sizeof dst->message);
@@ -85,6 +87,11 @@ void cql_error_move(cql_error_box *dst, cql_error_box *src)
     dst->pub = src->pub;
     dst->pub.message = dst->message;
     dst->pub.host = dst->host;
+}
+
+void cql_error_move(cql_error_box *dst, cql_error_box *src)
+{
+    copy_head(dst, src);
     dst->server_response = src->server_response;
     src->server_response = NULL;
     if (src->pub.server == &src->server_copy) { /* it points into the box: follow it */
@@ -94,4 +101,23 @@ void cql_error_move(cql_error_box *dst, cql_error_box *src)
         dst->pub.server = &dst->server_copy;
     }
     cql_error_clear(src);
+}
+
+void cql_error_copy(cql_error_box *dst, const cql_error_box *src)
+{
+    copy_head(dst, src);
+    dst->pub.server = NULL;
+    if (src->pub.server != NULL) { /* the code and the text only */
+        const cql_str text = src->pub.server->message;
+        size_t n = text.len < sizeof dst->server_text - 1 ? text.len : sizeof dst->server_text - 1;
+        if (n > 0)
+            memcpy(dst->server_text, text.ptr, n);
+        dst->server_text[n] = '\0';
+        dst->server_copy = (cql_server_error){
+            .code = src->pub.server->code,
+            .message = {dst->server_text, n},
+            .contentions = -1,
+        };
+        dst->pub.server = &dst->server_copy;
+    }
 }

@@ -41,4 +41,9 @@ void cql_error_set_server_code(cql_error_box *e, const char *host, int32_t code,
 /* Moves src into dst (the server response too); src is left cleared. */
 void cql_error_move(cql_error_box *dst, cql_error_box *src);
 
+/* Copies src into dst. Of a server error only the code and the text come
+ * along (dst->pub.server then points into dst, as after
+ * cql_error_set_server_code). */
+void cql_error_copy(cql_error_box *dst, const cql_error_box *src);
+
 #endif

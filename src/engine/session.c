@@ -221,6 +221,25 @@ static void connect_finished(cql_session *s, bool ok)
     cql_future_complete(f);
 }
 
+/* Keeps a copy of connect_error, the failure of the host just tried, for
+ * cql_session_connect_failure (out of memory: that host goes unlisted). */
+static void note_host_failure(cql_session *s)
+{
+    if (s->host_failure_count == s->host_failure_cap) {
+        size_t cap = s->host_failure_cap ? s->host_failure_cap * 2 : 4;
+        cql_error_box **more = realloc(s->host_failures, cap * sizeof *more);
+        if (more == NULL)
+            return;
+        s->host_failures = more;
+        s->host_failure_cap = cap;
+    }
+    cql_error_box *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return;
+    cql_error_copy(b, &s->connect_error);
+    s->host_failures[s->host_failure_count++] = b;
+}
+
 /* Tries the next contact host that was not tried yet. */
 static void connect_next_host(cql_session *s)
 {
@@ -231,6 +250,7 @@ static void connect_next_host(cql_session *s)
         h->tried = true;
         if (open_link(s, h, &s->connect_error))
             return;
+        note_host_failure(s);
     }
     if (s->connect_error.pub.rc == CQL_OK)
         cql_error_set(&s->connect_error, CQL_E_NETWORK, CQL_ERRCAT_NETWORK, NULL,
@@ -362,11 +382,14 @@ void cql_session_link_dead(cql_session *s, cql_link *l, const cql_conn_error *wh
         if (refused && !s->version_fixed && s->version == 5) {
             s->version = 4; /* the server speaks v4 at most: ask again with it */
             cql_link_free(l);
-            if (!open_link(s, h, &s->connect_error))
+            if (!open_link(s, h, &s->connect_error)) {
+                note_host_failure(s);
                 connect_next_host(s);
+            }
             return;
         }
         record_connect_error(s, l, why);
+        note_host_failure(s);
         cql_link_free(l);
         connect_next_host(s);
         return;
@@ -514,6 +537,11 @@ static void session_destroy(cql_session *s)
         free(h);
     }
     free(s->hosts);
+    for (size_t i = 0; i < s->host_failure_count; i++) {
+        cql_error_clear(s->host_failures[i]);
+        free(s->host_failures[i]);
+    }
+    free(s->host_failures);
     for (size_t i = 0; i < s->contact_count; i++)
         free(s->contacts[i].host);
     free(s->contacts);
@@ -710,6 +738,26 @@ void cql_session_resources(cql_session *s, cql_resources *out)
     out->buffered_pages = s->buffered_pages;
     out->buffered_bytes = s->buffered_bytes;
     cql_session_unlock(s);
+}
+
+size_t cql_session_connect_failure_count(cql_session *s)
+{
+    if (s == NULL)
+        return 0;
+    cql_session_lock(s);
+    size_t n = s->host_failure_count;
+    cql_session_unlock(s);
+    return n;
+}
+
+const cql_error *cql_session_connect_failure(cql_session *s, size_t i)
+{
+    if (s == NULL)
+        return NULL;
+    cql_session_lock(s);
+    const cql_error *e = i < s->host_failure_count ? &s->host_failures[i]->pub : NULL;
+    cql_session_unlock(s);
+    return e;
 }
 
 uint8_t cql_session_protocol_version(cql_session *s)

@@ -43,13 +43,18 @@ async def test_host_names_are_resolved(schema):
 
 
 async def test_nothing_listening_is_connect_failed_with_errors_per_host(schema):
-    async with cqlio.AsyncCluster(["127.0.0.1"], port=1, connect_timeout=2) as cluster:
+    async with cqlio.AsyncCluster(["127.0.0.1", "127.0.0.2"], port=1,
+                                  connect_timeout=2) as cluster:
         with pytest.raises(cqlio.ConnectFailed) as info:
             await cluster.connect()
     e = info.value
     assert isinstance(e, cqlio.ConnectionError) and isinstance(e, cqlio.NoHostAvailable)
-    assert e.errors and isinstance(next(iter(e.errors.values())), cqlio.ConnectionError)
-    assert "127.0.0.1:1" in str(e)
+    # one entry per host tried, in order, each its own error naming its host
+    assert list(e.errors) == ["127.0.0.1:1", "127.0.0.2:1"]
+    for host, error in e.errors.items():
+        assert isinstance(error, cqlio.ConnectionError) and error.host == host
+        assert "connection refused" in str(error) and host in str(error)
+    assert "127.0.0.2:1" in str(e)
 
 
 async def test_connect_timeout_when_the_handshake_never_ends(schema):
