@@ -114,11 +114,12 @@ bench-py: venv build cassandra-up
 	@[ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV)
 	@$(PEERS_VENV)/bin/python -m pip install -q cassandra-driver acsylla 2>&1 | grep -v -i warning || true
 	@$(PEERS_VENV)/bin/python -m pip install -q --ignore-requires-python async-cassandra 2>&1 | grep -v -i warning || true
-	@$(PEERS_VENV)/bin/python -m pip install -q 'Deprecated<1.3' 2>&1 | grep -v -i -E 'warning|incompatible|dependency' || true
+	@$(PEERS_VENV)/bin/python -m pip install -q 'Deprecated<1.3' matplotlib 2>&1 | grep -v -i -E 'warning|incompatible|dependency' || true
 	@$(BUILD)/examples/c/cqlio-load-rows --keyspace cqlio_bench --table w --rows 100000
 	@$(BUILD)/examples/c/cqlio-load-rows --keyspace cqlio_bench --table stream_1000000 --rows 1000000
 	@$(VENV)/bin/python bench/bench_py.py --cqlio-python $(VENV)/bin/python \
 	  --peers-python $(PEERS_VENV)/bin/python | tee bench/results/py.json
+	@$(PEERS_VENV)/bin/python bench/render_py.py bench/results/py.json --markdown bench/results/py.md
 
 demo: build cassandra-up
 	@$(BUILD)/examples/c/cqlio-server-options 127.0.0.1 9042

@@ -123,6 +123,10 @@ class Session:
         paging_state: Optional[bytes] = None,
         page_callback: Optional[Callable[[int, int], None]] = None,
         named_rows: bool = False,
+        serial_consistency: Optional[int] = None,
+        trace: bool = False,              # every page's request is traced
+        idempotent: bool = False,
+        custom_payload: Optional[Mapping[str, bytes]] = None,
     ) -> Stream: ...
     def connect_failures(self) -> list:
         """After a failed connect: an exception per host tried, in order; each

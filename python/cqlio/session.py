@@ -236,7 +236,9 @@ class AsyncCassandraSession:
 
         Page size: ``stream_config.fetch_size``, else the statement's
         fetch_size, else 1000. ``timeout`` is the per-page limit when the
-        config sets none."""
+        config sets none. The statement's consistency, serial consistency
+        and idempotence, ``custom_payload`` and ``execute_as`` apply to every
+        page's request; ``trace`` traces each of them."""
         core = self._live_core()
         if stream_config is None:
             fetch_size = getattr(query, "fetch_size", None)
@@ -246,15 +248,16 @@ class AsyncCassandraSession:
         try:
             req = await resolve(query, parameters, lambda text: self._prepared(core, text))
             self._check_still_open(core)
-            consistency = statement_options(req.statement).get("consistency")
+            options = statement_options(req.statement)
+            payload = merged_payload(req.statement, custom_payload, execute_as)
             # built in one expression: no local keeps the core stream alive
             # after the result closes it (a traceback would keep the frame)
             result = AsyncStreamingResultSet(
                 core.stream(req.target, req.values, page_size=config.fetch_size,
                             prefetch=config.prefetch_pages, max_pages=config.max_pages or 0,
                             page_timeout=page_timeout, deadline=config.deadline_seconds,
-                            consistency=consistency, paging_state=paging_state,
-                            named_rows=self._shaping is None),
+                            paging_state=paging_state, named_rows=self._shaping is None,
+                            trace=trace, custom_payload=payload, **options),
                 req.text, config, self._shaping)
         except Exception as exc:
             raise _wrap(exc, "Streaming query execution failed") from exc

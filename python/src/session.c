@@ -197,15 +197,18 @@ static int apply_options(cql_statement *st, const options *o)
             return -1;
         for (Py_ssize_t i = 0; rc == CQL_OK && i < PyList_GET_SIZE(items); i++) {
             PyObject *kv = PyList_GET_ITEM(items, i);
-            const char *k = PyTuple_Check(kv) && PyTuple_GET_SIZE(kv) == 2
-                                ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(kv, 0))
-                                : NULL;
+            PyObject *key = PyTuple_Check(kv) && PyTuple_GET_SIZE(kv) == 2
+                                ? PyTuple_GET_ITEM(kv, 0) : Py_None;
+            PyObject *value = key != Py_None ? PyTuple_GET_ITEM(kv, 1) : Py_None;
+            const char *k = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
             char *v;
             Py_ssize_t n;
-            if (k == NULL || PyBytes_AsStringAndSize(PyTuple_GET_ITEM(kv, 1), &v, &n) != 0) {
+            if (k == NULL || !PyBytes_Check(value) ||
+                PyBytes_AsStringAndSize(value, &v, &n) != 0) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_TypeError, "custom_payload maps str to bytes, not %.60s to %.60s",
+                             Py_TYPE(key)->tp_name, Py_TYPE(value)->tp_name);
                 Py_DECREF(items);
-                if (!PyErr_Occurred())
-                    PyErr_SetString(PyExc_TypeError, "custom_payload maps str to bytes");
                 return -1;
             }
             rc = cql_statement_add_payload(st, k, (const uint8_t *)v, (size_t)n);
@@ -448,16 +451,18 @@ static PyObject *session_stream(cqlpy_session *self, PyObject *args, PyObject *k
 {
     static char *names[] = {"query", "values", "page_size", "prefetch", "max_pages",
                             "page_timeout", "deadline", "consistency", "paging_state",
-                            "page_callback", "named_rows", NULL};
+                            "page_callback", "named_rows", "serial_consistency", "trace",
+                            "idempotent", "custom_payload", NULL};
     PyObject *query, *values = NULL, *page_timeout = NULL, *deadline = NULL,
                      *page_callback = NULL;
     options o = {0};
     int prefetch = 1, named = 0;
     unsigned int max_pages = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OiIOOOOOp", names, &query, &values,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OiIOOOOOpOppO", names, &query, &values,
                                      &o.page_size, &prefetch, &max_pages, &page_timeout,
                                      &deadline, &o.consistency, &o.paging_state, &page_callback,
-                                     &named))
+                                     &named, &o.serial_consistency, &o.trace, &o.idempotent,
+                                     &o.custom_payload))
         return NULL;
     if (self->s == NULL)
         return closed_error();

@@ -204,3 +204,20 @@ async def test_a_bad_query_fails_in_execute_stream(session):
     with pytest.raises(cqlio.InvalidRequest):
         await session.execute_stream("SELECT * FROM no_such_table")
     await wait_ledger_clear(session)
+
+
+async def test_statement_options_and_payload_reach_every_page(session, big_table):
+    statement = cqlio.SimpleStatement(
+        PARTITION, consistency_level=cqlio.ConsistencyLevel.ONE,
+        serial_consistency_level=cqlio.ConsistencyLevel.LOCAL_SERIAL, is_idempotent=True)
+    config = StreamConfig(fetch_size=2000)
+    async with await session.execute_stream(statement, (4,), stream_config=config, trace=True,
+                                            custom_payload={"tag": b"stream"}) as result:
+        assert len([row async for row in result]) == PER_PARTITION
+    assert result.page_number >= 5
+    # the payload goes to the core (which checks it) rather than being dropped
+    with pytest.raises(TypeError, match="custom_payload maps str to bytes"):
+        await session.execute_stream(PARTITION, (4,), custom_payload={"tag": "not bytes"})
+    with pytest.raises(TypeError, match="custom_payload maps str to bytes"):
+        await session.execute_stream(PARTITION, (4,), execute_as=None,
+                                     custom_payload={1: b"key not str"})
