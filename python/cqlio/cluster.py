@@ -24,6 +24,10 @@ from .udt import register_user_type as _register_user_type
 
 __all__ = ["AsyncCluster", "NoHostAvailable", "EXEC_PROFILE_DEFAULT"]
 
+# idle_heartbeat_interval 0 turns heartbeats off: the core's longest interval
+# (46 days) stands for "never".
+_NO_HEARTBEAT = 4e6
+
 # cassandra-driver Cluster keywords a program may pass; stored, not used yet.
 _DRIVER_KWARGS = frozenset({
     "conviction_policy_factory", "metrics_enabled", "connection_class", "ssl_options",
@@ -73,7 +77,8 @@ class AsyncCluster:
     Every keyword of async-cassandra's constructor is accepted. cqlio uses
     contact_points, port, auth_provider (username and password),
     protocol_version (None: v5 then v4; 4 or 5 forces one),
-    idle_heartbeat_interval, and the keywords connect_timeout,
+    idle_heartbeat_interval (0 or None: no heartbeats, as in the driver),
+    and the keywords connect_timeout,
     request_timeout, compression, application_name. The policies are stored
     (``retry_policy`` defaults to AsyncRetryPolicy()); ``executor_threads``
     has nothing to do since cqlio runs no threads. cassandra-driver's other
@@ -124,8 +129,8 @@ class AsyncCluster:
         self.executor_threads = executor_threads
         self.max_schema_agreement_wait = max_schema_agreement_wait
         self.control_connection_timeout = control_connection_timeout
-        if idle_heartbeat_interval is not None and idle_heartbeat_interval <= 0:
-            raise E.ConfigurationError("idle_heartbeat_interval must be positive")
+        if idle_heartbeat_interval is not None and idle_heartbeat_interval < 0:
+            raise E.ConfigurationError("idle_heartbeat_interval must be 0 (off) or positive")
         self.idle_heartbeat_interval = idle_heartbeat_interval
         self.schema_event_refresh_window = schema_event_refresh_window
         self.topology_event_refresh_window = topology_event_refresh_window
@@ -203,7 +208,7 @@ class AsyncCluster:
                 compression=bool(self.options["compression"]),
                 connect_timeout=float(self.options["connect_timeout"]),
                 request_timeout=float(self.options["request_timeout"]),
-                heartbeat_interval=float(self.idle_heartbeat_interval or 30.0),
+                heartbeat_interval=float(self.idle_heartbeat_interval or _NO_HEARTBEAT),
                 application_name=self.options["application_name"])
         except (TypeError, ValueError) as exc:
             raise E.ConfigurationError("invalid configuration: %s" % (exc,), cause=exc) from exc

@@ -125,14 +125,20 @@ class PreparedStatement:
     Options set here (consistency_level, fetch_size, ...) are the defaults of
     every BoundStatement made from it."""
 
+    # validated on assignment as a Statement's are: the execute fast path
+    # sends them as they are
+    consistency_level = Statement.consistency_level
+    serial_consistency_level = Statement.serial_consistency_level
+    fetch_size = Statement.fetch_size
+
     def __init__(self, prepared: Any, query_string: Optional[str] = None,
                  keyspace: Optional[str] = None) -> None:
         self._prepared = prepared  # the _core.Prepared
         self.query_string: str = query_string if query_string is not None else prepared.query
         self.keyspace = keyspace if keyspace is not None else getattr(prepared, "keyspace", None)
-        self.consistency_level: Optional[int] = None
-        self.serial_consistency_level: Optional[int] = None
-        self.fetch_size: Optional[int] = None
+        self.consistency_level = None
+        self.serial_consistency_level = None
+        self.fetch_size = None
         self.custom_payload: Optional[Dict[str, bytes]] = None
         self.is_idempotent = False
         self.retry_policy: Any = None

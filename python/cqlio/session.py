@@ -55,9 +55,10 @@ def check_keyspace_name(name: Any) -> str:
     return name
 
 
-def _wrap(exc: Exception, what: str) -> BaseException:
-    if isinstance(exc, _PASS_THROUGH):
-        return exc
+def _wrapped(exc: Exception, what: str) -> E.QueryError:
+    """The QueryError for an exception that does not reach the caller as it
+    is (callers re-raise _PASS_THROUGH ones with a bare ``raise``: an
+    exception raised ``from`` itself would be its own cause)."""
     return E.QueryError("%s: %s" % (what, exc), cause=exc)
 
 
@@ -147,15 +148,17 @@ class AsyncCassandraSession:
         if prepared is not None:
             return prepared
         fut = core.prepare(text)
-        if timeout is None:
-            prepared = await fut
-        else:
-            try:
+        try:
+            if timeout is None:
+                prepared = await fut
+            else:
                 prepared = await asyncio.wait_for(fut, timeout)
-            except asyncio.TimeoutError as exc:
-                if isinstance(exc, E.OperationTimedOut):
-                    raise
-                raise _timed_out(timeout) from None
+        except asyncio.TimeoutError as exc:
+            if timeout is None or isinstance(exc, E.OperationTimedOut):
+                raise
+            raise _timed_out(timeout) from None
+        finally:
+            del fut  # its exception's traceback holds this frame: no cycle
         self._check_still_open(core)
         if core is self._core:
             self._cache.put(text, prepared)
@@ -171,8 +174,10 @@ class AsyncCassandraSession:
                             % type(query).__name__)
         try:
             prepared = await self._prepared(core, text, timeout)
+        except _PASS_THROUGH:
+            raise
         except Exception as exc:
-            raise _wrap(exc, "Statement preparation failed") from exc
+            raise _wrapped(exc, "Statement preparation failed") from exc
         return PreparedStatement(prepared, text)
 
     # -- executing -----------------------------------------------------------
@@ -221,8 +226,10 @@ class AsyncCassandraSession:
                 state = page.paging_state
                 trace = False  # the trace is of the first request
             return AsyncResultSet.from_pages(pages, shaping)
+        except _PASS_THROUGH:
+            raise
         except Exception as exc:
-            raise _wrap(exc, "Query execution failed") from exc
+            raise _wrapped(exc, "Query execution failed") from exc
 
     async def execute_stream(self, query: Any, parameters: Any = None,
                              stream_config: Optional[StreamConfig] = None, trace: bool = False,
@@ -259,14 +266,16 @@ class AsyncCassandraSession:
                             paging_state=paging_state, named_rows=self._shaping is None,
                             trace=trace, custom_payload=payload, **options),
                 req.text, config, self._shaping)
+        except _PASS_THROUGH:
+            raise
         except Exception as exc:
-            raise _wrap(exc, "Streaming query execution failed") from exc
+            raise _wrapped(exc, "Streaming query execution failed") from exc
         try:
             await result._start()
         except BaseException as exc:
             await result.close()
-            if isinstance(exc, Exception):
-                raise _wrap(exc, "Streaming query execution failed") from exc
+            if isinstance(exc, Exception) and not isinstance(exc, _PASS_THROUGH):
+                raise _wrapped(exc, "Streaming query execution failed") from exc
             raise
         return result
 
@@ -290,8 +299,10 @@ class AsyncCassandraSession:
                                     custom_payload=merged_payload(batch_statement, custom_payload),
                                     **kwargs)
             return AsyncResultSet.from_pages([page], self._row_factory)
+        except _PASS_THROUGH:
+            raise
         except Exception as exc:
-            raise _wrap(exc, "Batch execution failed") from exc
+            raise _wrapped(exc, "Batch execution failed") from exc
 
     # -- keyspace ------------------------------------------------------------
     async def set_keyspace(self, keyspace: str) -> None:

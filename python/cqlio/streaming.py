@@ -176,6 +176,7 @@ class AsyncStreamingResultSet:
             raise
         finally:
             self._waiting = False
+            fut = None  # an exception's traceback holds this frame: drop the future from it
         self._inflight = None
         if page is None:
             self._release()

@@ -84,8 +84,12 @@ static PyObject *page_of(cql_future *f, PyObject *ctx)
 {
     pystream *self = (pystream *)ctx;
     const cql_error *e = cql_future_error(f);
-    if (e != NULL)
-        return cqlpy_raise_error(e);
+    if (e != NULL) {
+        /* The stream's own error carries the server's fields (consistency,
+         * replicas, keyspace...); the fetch's has the sentence only. */
+        const cql_error *full = self->st ? cql_stream_error(self->st) : NULL;
+        return cqlpy_raise_error(full != NULL && full->rc == e->rc ? full : e);
+    }
     const cql_result *page = self->st ? cql_stream_page(self->st) : NULL;
     if (page == NULL)
         Py_RETURN_NONE; /* the end */

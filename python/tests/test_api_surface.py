@@ -102,6 +102,12 @@ class TestClusterConstruction:
                      topology_event_refresh_window=5.0, status_event_refresh_window=1.0,
                      connect_timeout=3, execution_profiles={}, cql_version="3.4.7")
 
+    def test_heartbeats_can_be_turned_off_as_in_the_driver(self):
+        assert AsyncCluster(idle_heartbeat_interval=0).idle_heartbeat_interval == 0
+        assert AsyncCluster(idle_heartbeat_interval=None).idle_heartbeat_interval is None
+        with pytest.raises(cqlio.ConfigurationError, match="idle_heartbeat_interval"):
+            AsyncCluster(idle_heartbeat_interval=-1)
+
     def test_unknown_keyword_is_a_type_error(self):
         with pytest.raises(TypeError, match="conect_timeout"):
             AsyncCluster(conect_timeout=3)

@@ -47,6 +47,24 @@ class TestSimpleStatement:
             s.consistency_level = 99
 
 
+class TestPreparedOptions:
+    def test_options_are_checked_when_set(self):
+        ps = prepared()
+        ps.consistency_level = ConsistencyLevel.QUORUM
+        ps.fetch_size = 10
+        assert (ps.consistency_level, ps.fetch_size) == (ConsistencyLevel.QUORUM, 10)
+        for bad in (0, -5):
+            with pytest.raises(ValueError, match="fetch_size"):
+                ps.fetch_size = bad
+        with pytest.raises(TypeError, match="fetch_size"):
+            ps.fetch_size = True
+        with pytest.raises((TypeError, ValueError)):
+            ps.consistency_level = 12345
+        with pytest.raises(ValueError, match="SERIAL"):
+            ps.serial_consistency_level = ConsistencyLevel.ONE
+        assert ps.fetch_size == 10  # a refused value leaves the old one
+
+
 class TestBinding:
     def test_positional(self):
         b = prepared().bind((1, "ada"))

@@ -216,6 +216,20 @@ async def test_async_iteration_of_a_result(session):
     assert [r.k async for r in rs] == [80] and len(rs) == 1 and rs[0].k == 80
 
 
+async def test_an_error_raised_as_it_is_is_not_its_own_cause(session):
+    ps = await session.prepare("SELECT v FROM kv WHERE k = ?")
+    failures = []
+    for call in (lambda: session.execute("SELEC broken"), lambda: session.prepare("SELEC x"),
+                 lambda: session.execute(ps, ("not an int",))):
+        with pytest.raises(Exception) as info:
+            await call()
+        failures.append(info.value)
+    assert [type(e) for e in failures] == [cqlio.SyntaxException, cqlio.SyntaxException,
+                                           TypeError]
+    for e in failures:
+        assert e.__cause__ is not e  # a loop walking causes would never end
+
+
 async def test_server_errors_are_driver_classes(session):
     with pytest.raises(cqlio.SyntaxException) as syntax:
         await session.execute("SELEC * FROM kv")

@@ -221,3 +221,10 @@ async def test_statement_options_and_payload_reach_every_page(session, big_table
     with pytest.raises(TypeError, match="custom_payload maps str to bytes"):
         await session.execute_stream(PARTITION, (4,), execute_as=None,
                                      custom_payload={1: b"key not str"})
+
+
+async def test_a_stream_s_server_error_keeps_the_server_s_fields(session, big_table):
+    with pytest.raises(cqlio.AlreadyExists) as info:
+        await session.execute_stream("CREATE TABLE big (p int PRIMARY KEY)")
+    assert info.value.table == "big" and info.value.keyspace == session.keyspace
+    assert info.value.__cause__ is not info.value
