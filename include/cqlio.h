@@ -66,6 +66,8 @@ typedef enum cql_rc {
     CQL_E_CANCELLED = 12,/* the caller cancelled the request */
     CQL_E_TYPE = 13,     /* a value of the wrong type for its column, or a getter that
                             does not fit the column's type */
+    CQL_E_NO_HOST = 14,  /* no connection is open or opening to any host: every host is
+                            down (the message says why each went down) */
 } cql_rc;
 
 /* A static, human-readable name for a status code ("truncated", ...). */

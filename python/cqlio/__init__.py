@@ -16,7 +16,7 @@ from .exceptions import (
     AlreadyExists, AsyncCassandraError, AuthenticationError, AuthenticationFailed,
     CASWriteUnknown, CDCWriteFailure, ConfigurationError, ConfigurationException, ConnectFailed,
     ConnectionError, ConnectTimeout, CoordinationFailure, DriverException, FunctionFailure,
-    InvalidRequest, IsBootstrappingError, NoHostAvailable, OperationTimedOut, Overloaded,
+    HostsDown, InvalidRequest, IsBootstrappingError, NoHostAvailable, OperationTimedOut, Overloaded,
     ProtocolException, QueryError, ReadFailure, ReadTimeout, RequestExecutionException,
     RequestValidationException, ServerError, SyntaxException, Timeout, TimeoutError,
     TruncateError, Unauthorized, Unavailable, WriteFailure, WriteTimeout,
@@ -42,7 +42,7 @@ __all__ = [
     "UNSET_VALUE",
     # async-cassandra's exceptions
     "AsyncCassandraError", "ConnectionError", "QueryError", "TimeoutError",
-    "AuthenticationError", "ConfigurationError", "ConnectFailed", "ConnectTimeout",
+    "AuthenticationError", "ConfigurationError", "ConnectFailed", "ConnectTimeout", "HostsDown",
     # cassandra-driver's exceptions
     "DriverException", "RequestExecutionException", "RequestValidationException",
     "Unavailable", "Timeout", "ReadTimeout", "WriteTimeout", "CoordinationFailure",

@@ -33,6 +33,7 @@ from .policies import WriteType
 # cql_rc values (include/cqlio.h)
 RC_TRUNCATED, RC_MALFORMED, RC_LIMIT, RC_NOMEM, RC_PROTOCOL, RC_ARG, RC_CLOSED = 1, 2, 3, 4, 5, 6, 7
 RC_BUSY, RC_TIMEOUT, RC_SERVER, RC_NETWORK, RC_CANCELLED, RC_TYPE = 8, 9, 10, 11, 12, 13
+RC_NO_HOST = 14
 
 # server error codes (include/cqlio.h, cql_error_code)
 SERVER_ERROR = 0x0000
@@ -207,6 +208,10 @@ def error_factory(info: Mapping[str, Any]) -> BaseException:
             exc = _server_error(info)
         elif category == "timeout":
             exc = _timeout_error(info)
+        elif category == "network" and info.get("rc") == RC_NO_HOST:
+            message = str(info.get("message", "no host available"))
+            exc = E.HostsDown(message, {info.get("host") or "all hosts":
+                                        E.ConnectionError(message)})
         elif category == "network":
             exc = E.ConnectionError(str(info.get("message", "network error")))
         else:

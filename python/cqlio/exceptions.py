@@ -23,6 +23,8 @@ Decisions:
 * A failed ``connect()`` raises ``ConnectFailed``, which is both
   ``cqlio.ConnectionError`` (what async-cassandra raises) and
   ``NoHostAvailable`` with ``errors`` per host (what the driver raises).
+  A request made while every host is down raises ``HostsDown``, of the
+  same two classes.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from .consistency import consistency_value_to_name
 __all__ = [
     # async-cassandra
     "AsyncCassandraError", "ConnectionError", "QueryError", "TimeoutError",
-    "AuthenticationError", "ConfigurationError", "ConnectFailed", "ConnectTimeout",
+    "AuthenticationError", "ConfigurationError", "ConnectFailed", "ConnectTimeout", "HostsDown",
     # cassandra-driver
     "DriverException", "RequestExecutionException", "RequestValidationException",
     "Unavailable", "Timeout", "ReadTimeout", "WriteTimeout", "CoordinationFailure",
@@ -360,6 +362,13 @@ class ConnectFailed(ConnectionError, NoHostAvailable):
         if cause is None and self.errors:
             cause = next(iter(self.errors.values()))
         self.cause = cause
+
+
+class HostsDown(ConnectFailed):
+    """A request failed at once because every host is down (no connection,
+    and the last attempt to reconnect failed): a ConnectionError and a
+    NoHostAvailable, as ConnectFailed is. ``errors`` maps the host (or
+    "all hosts") to the error; the message says why each host went down."""
 
 
 class ConnectTimeout(ConnectionError, asyncio.TimeoutError):

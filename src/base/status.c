@@ -22,6 +22,7 @@ const char *cql_rc_str(cql_rc rc)
     case CQL_E_NETWORK: return "network error";
     case CQL_E_CANCELLED: return "cancelled";
     case CQL_E_TYPE: return "wrong type";
+    case CQL_E_NO_HOST: return "no host available";
     }
     return "unknown status";
 }

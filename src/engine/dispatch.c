@@ -186,6 +186,36 @@ static bool check_statement(cql_session *s, cql_request *r)
     return false;
 }
 
+/* Whether some host may take requests now or soon: it has a connection,
+ * open or opening, or it lost one and has not failed to reconnect yet. */
+static bool some_host_may_serve(const cql_session *s)
+{
+    for (size_t i = 0; i < s->host_count; i++)
+        if (s->hosts[i]->link_count > 0 || !s->hosts[i]->down)
+            return true;
+    return false;
+}
+
+/* Every host is down (no connection, and the last attempt failed): what
+ * waits fails now, saying why each host went down, rather than at its
+ * deadline. The pools are tried again after their backoff. */
+static void fail_no_host(cql_session *s)
+{
+    char why[400];
+    size_t n = (size_t)snprintf(why, sizeof why, "no host available:");
+    for (size_t i = 0; i < s->host_count && n < sizeof why; i++) {
+        const cql_host *h = s->hosts[i];
+        n += (size_t)snprintf(why + n, sizeof why - n, "%s %s is down (%s)", i ? ";" : "",
+                              h->name, h->down_why[0] ? h->down_why : "no connection");
+    }
+    while (s->queue_head != NULL) {
+        cql_request *r = s->queue_head;
+        queue_remove(s, r);
+        fail(r, CQL_E_NO_HOST, CQL_ERRCAT_NETWORK, s->host_count == 1 ? s->hosts[0]->name : NULL,
+             "%s", why);
+    }
+}
+
 void cql_dispatch_drain(cql_session *s)
 {
     if (!s->connected)
@@ -200,6 +230,8 @@ void cql_dispatch_drain(cql_session *s)
             continue;
         if (rc == CQL_E_BUSY) { /* no id free anywhere: wait for answers */
             queue_push(s, r, true);
+            if (!some_host_may_serve(s))
+                fail_no_host(s);
             return;
         }
         fail(r, rc, CQL_ERRCAT_CLIENT, NULL, "cannot be sent: %s", cql_rc_str(rc));

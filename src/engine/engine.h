@@ -130,6 +130,7 @@ struct cql_link {
     int fd;
     int watched;  /* the events asked of the loop */
     link_state state;
+    bool was_ready;    /* it reached LINK_READY (a lost connection, not a failed attempt) */
     bool queued_flush; /* on the session's flush list */
     cql_link *next_flush;
 };
@@ -159,6 +160,8 @@ struct cql_host {
     uint64_t retry_at;   /* no new connection before this (backoff) */
     uint32_t backoff_ms;
     bool tried;          /* the connect sequence tried it */
+    bool down;           /* its last connection attempt failed (cleared by the next success) */
+    char down_why[160];  /* why its last connection died or failed to open ("" if none did) */
 };
 
 typedef struct cql_contact {

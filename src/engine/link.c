@@ -195,6 +195,7 @@ void cql_link_events(cql_link *l)
         switch (ev.kind) {
         case CQL_CONN_READY:
             l->state = LINK_READY;
+            l->was_ready = true;
             cql_session_link_ready(s, l);
             break;
         case CQL_CONN_RESPONSE:

@@ -183,9 +183,14 @@ static void top_up(cql_session *s, cql_host *h)
     while (h->link_count < s->config.connections_per_host) {
         cql_error_box err = {0};
         bool ok = open_link(s, h, &err);
+        if (!ok) {
+            h->down = true;
+            snprintf(h->down_why, sizeof h->down_why, "%s", err.pub.message);
+        }
         cql_error_clear(&err);
         if (!ok) {
             host_backoff(s, h);
+            cql_session_wake(s); /* with no connection left, what waits fails now */
             return;
         }
     }
@@ -318,6 +323,7 @@ void cql_session_link_ready(cql_session *s, cql_link *l)
     cql_host *h = l->host;
     h->backoff_ms = 0;
     h->retry_at = 0;
+    h->down = false;
     if (!s->connected) {
         s->connected = true;
         s->version = cql_conn_version(l->conn);
@@ -394,9 +400,15 @@ void cql_session_link_dead(cql_session *s, cql_link *l, const cql_conn_error *wh
         connect_next_host(s);
         return;
     }
-    cql_link_free(l);
-    if (!s->closing)
+    if (!s->closing) {
+        /* A lost connection is tried again (what waits, waits for that); a
+         * failed attempt means the host is down. */
+        h->down = !l->was_ready;
+        snprintf(h->down_why, sizeof h->down_why, "%s", why->what ? why->what : "closed");
         host_backoff(s, h); /* the timer tops the pool up again */
+        cql_session_wake(s); /* with no connection left, what waits fails now */
+    }
+    cql_link_free(l);
 }
 
 /* ---- the timer --------------------------------------------------------- */

@@ -173,6 +173,30 @@ TEST(a_connect_that_succeeds_lists_no_failure)
     CHECK(cql_session_connect_failure_count(s) == 0 && cql_session_connect_failure(s, 0) == NULL);
 }
 
+TEST(requests_fail_at_once_when_every_host_is_down)
+{
+    proxied p = open_proxied((cql_session_config){.request_timeout_ms = 60000});
+    REQUIRE(p.session != NULL);
+    CQL_SCOPED(cql_future) ok = cql_session_query(p.session, "SELECT key FROM system.local");
+    REQUIRE(cql_future_wait(ok, WAIT_MS) == CQL_OK);
+    proxy_stop(p.proxy); /* its connections close, and it refuses new ones */
+    uint64_t until = mono_ms() + WAIT_MS;
+    cql_resources r;
+    do
+        cql_session_resources(p.session, &r);
+    while (r.connections > 0 && mono_ms() < until);
+    /* Not at the 60 s request timeout (the wait would time out first): now,
+     * naming the host and why it went down. */
+    CQL_SCOPED(cql_future) f = cql_session_query(p.session, "SELECT key FROM system.local");
+    CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_NO_HOST);
+    const cql_error *e = cql_future_error(f);
+    CHECK(e != NULL && e->category == CQL_ERRCAT_NETWORK && strstr(e->message, " is down (") != NULL);
+    if (e != NULL)
+        fprintf(stderr, "  (%s)\n", e->message);
+    CHECK(ledger_settles(p.session));
+    cql_session_free(p.session);
+}
+
 TEST(an_unknown_host_name_is_named)
 {
     check_connect_fails((cql_session_config){.contact_points = "no-such-host.invalid"},
@@ -680,6 +704,7 @@ int main(void)
     RUN(an_unknown_keyspace_fails_the_connect_with_the_server_error);
     RUN(a_refused_handshake_keeps_the_server_code);
     RUN(every_host_that_failed_is_listed_with_its_error);
+    RUN(requests_fail_at_once_when_every_host_is_down);
     RUN(a_connect_that_succeeds_lists_no_failure);
     RUN(a_bad_config_is_refused_at_creation);
     RUN(simple_prepared_and_batched_statements_round_trip);

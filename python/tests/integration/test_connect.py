@@ -169,3 +169,43 @@ async def test_prepared_statements_survive_set_keyspace(session):
     await session.set_keyspace(KEYSPACE2)
     assert (await session.execute(qualified, (501,))).one().v == "prepared before"
     assert (await session.execute(unqualified, (501,))).one().v == "prepared before"
+
+
+async def test_a_request_fails_at_once_when_every_host_is_down(schema):
+    """A node reached through a local forwarder that goes away after connect:
+    the next request raises HostsDown (a NoHostAvailable) as soon as the
+    reconnect is refused, not at its 60 s request timeout."""
+    pipes = []
+
+    async def forward(reader, writer):
+        up_reader, up_writer = await asyncio.open_connection(HOST, PORT)
+        pipes.extend([writer, up_writer])
+
+        async def pump(src, dst):
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+
+    server = await asyncio.start_server(forward, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with cqlio.AsyncCluster(["127.0.0.1"], port=port, request_timeout=60) as cluster:
+        session = await cluster.connect()
+        assert (await session.execute("SELECT key FROM system.local")).one().key == "local"
+        server.close()
+        await server.wait_closed()
+        for w in pipes:
+            w.transport.abort()
+        await wait_until(lambda: session.resources()["connections"] == 0)
+        with pytest.raises(cqlio.HostsDown) as info:
+            await asyncio.wait_for(session.execute("SELECT key FROM system.local"), 20)
+        e = info.value
+        assert isinstance(e, cqlio.NoHostAvailable) and isinstance(e, cqlio.ConnectionError)
+        assert list(e.errors) == ["127.0.0.1:%d" % port] and "is down" in str(e)
+        await session.close()
