@@ -368,6 +368,21 @@ static int begin(cql_cell cell, cql_iter *it, size_t *n)
     return 0;
 }
 
+/* A tuple (or a tuple subclass without fields, such as a named row) whose
+ * items the collector does not track (numbers, text, dates, such tuples)
+ * can never be part of a cycle, and it cannot change: untracked, a page of
+ * thousands of rows costs the collector nothing. CPython untracks plain
+ * tuples itself, but lazily, and never tuple subclasses. */
+static void untrack_if_acyclic(PyObject *t)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(t); i++) {
+        PyObject *v = PyTuple_GET_ITEM(t, i);
+        if (PyObject_IS_GC(v) && PyObject_GC_IsTracked(v))
+            return;
+    }
+    PyObject_GC_UnTrack(t);
+}
+
 /* list, set, vector: the elements as a list; tuple and UDT: as a tuple.
  * The container is sized from the count begin() checked against the cell's
  * bytes, so a hostile count cannot make it large. */
@@ -395,6 +410,8 @@ static PyObject *sequence_out(cql_cell cell, unsigned depth, bool as_tuple)
         Py_DECREF(seq);
         return NULL;
     }
+    if (as_tuple)
+        untrack_if_acyclic(seq);
     return seq;
 }
 
@@ -648,5 +665,6 @@ PyObject *cqlpy_row_to_tuple(const cql_result *page, size_t column_count, PyType
         }
         PyTuple_SET_ITEM(row, (Py_ssize_t)i, v);
     }
+    untrack_if_acyclic(row);
     return row;
 }

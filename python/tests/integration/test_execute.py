@@ -165,6 +165,20 @@ async def test_prepared_rows_are_built_by_the_core_as_one_named_class(session):
     assert (await session.execute(ps, (71,))).one().v == "a"
 
 
+async def test_only_rows_that_could_join_a_cycle_are_tracked_by_the_collector(session):
+    import gc
+    await session.execute("CREATE TABLE IF NOT EXISTS gc_rows (k int PRIMARY KEY, l list<int>, "
+                          "t frozen<tuple<int, text>>)")
+    await session.execute("INSERT INTO gc_rows (k, l, t) VALUES (1, [1, 2], (3, 'x'))")
+    plain = (await session.execute("SELECT k, t FROM gc_rows WHERE k = 1")).one()
+    with_list = (await session.execute("SELECT k, l FROM gc_rows WHERE k = 1")).one()
+    assert plain == (1, (3, "x")) and with_list == (1, [1, 2])
+    assert not gc.is_tracked(plain)        # numbers, text, a tuple of them: no cycle possible
+    assert gc.is_tracked(with_list)        # a list could come to hold the row itself
+    session.row_factory = tuple_factory
+    assert not gc.is_tracked((await session.execute("SELECT k, t FROM gc_rows WHERE k = 1")).one())
+
+
 async def test_a_row_class_without_a_tuple_layout_is_refused(session):
     from cqlio import _core
 
