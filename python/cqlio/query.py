@@ -119,6 +119,13 @@ class SimpleStatement(Statement):
     __repr__ = __str__
 
 
+# What a PreparedStatement sends with each request (its cached core options
+# are made again when one of these is set).
+_OPTION_FIELDS = frozenset({
+    "consistency_level", "serial_consistency_level", "fetch_size", "custom_payload",
+    "is_idempotent", "_consistency_level", "_serial_consistency_level", "_fetch_size"})
+
+
 class PreparedStatement:
     """A statement the server prepared (made by ``session.prepare``).
 
@@ -133,6 +140,7 @@ class PreparedStatement:
 
     def __init__(self, prepared: Any, query_string: Optional[str] = None,
                  keyspace: Optional[str] = None) -> None:
+        self._options: Optional[Dict[str, Any]] = None
         self._prepared = prepared  # the _core.Prepared
         self.query_string: str = query_string if query_string is not None else prepared.query
         self.keyspace = keyspace if keyspace is not None else getattr(prepared, "keyspace", None)
@@ -144,6 +152,23 @@ class PreparedStatement:
         self.retry_policy: Any = None
         self.routing_key_indexes: Optional[List[int]] = None
         self._arity = len(prepared.param_names)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _OPTION_FIELDS:
+            object.__setattr__(self, "_options", None)  # made again on the next request
+
+    def _core_options(self) -> Dict[str, Any]:
+        """The core keywords for its requests (see _resolve.request_options),
+        kept between requests until an option is set; not kept while a custom
+        payload is set, as a dict can change in place."""
+        options = self._options
+        if options is None:
+            from ._resolve import request_options  # (a cycle at import time otherwise)
+            options = request_options(self)
+            if not self.custom_payload:
+                object.__setattr__(self, "_options", options)
+        return options
 
     def _takes_as_is(self, values: Any) -> bool:
         """Whether ``values`` can go to the core unchanged: a list or tuple

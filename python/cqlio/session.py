@@ -207,7 +207,7 @@ class AsyncCassandraSession:
                 # the common request, without a BoundStatement: the values go
                 # to the core as they are (it checks each against its column)
                 page = await core.execute(query._prepared, parameters, timeout, shaping is None,
-                                          **request_options(query))
+                                          **query._core_options())
                 if not page.has_more_pages:
                     return AsyncResultSet.from_pages((page,), shaping)
                 pages = [page]
