@@ -127,6 +127,8 @@ static bool uses_metadata_of(const cql_result *r, const cqlpy_prepared *prepared
     size_t n = cql_result_column_count(r);
     if (n == 0 || cql_metadata_column_count(m) != n)
         return false;
+    if (cql_result_column_name(r, 0).ptr == cql_metadata_column_name(m, 0).ptr)
+        return true; /* read with that very metadata (a page sent without its own) */
     for (size_t i = 0; i < n; i++) {
         cql_str a = cql_result_column_name(r, i), b = cql_metadata_column_name(m, i);
         if (a.len != b.len || (a.len > 0 && memcmp(a.ptr, b.ptr, a.len) != 0) ||
@@ -143,8 +145,14 @@ static int page_columns(page *p, const cql_result *r, cqlpy_prepared *prepared)
 {
     if (prepared == NULL || !uses_metadata_of(r, prepared))
         return columns_of_result(p, r);
+    const cql_metadata *m = cql_prepared_result_metadata(prepared->p);
+    if (prepared->names_of != m) { /* the schema changed since: made again */
+        Py_CLEAR(prepared->names);
+        Py_CLEAR(prepared->types);
+        Py_CLEAR(prepared->row_class);
+    }
     if (prepared->names == NULL) {
-        const cql_metadata *m = cql_prepared_result_metadata(prepared->p);
+        prepared->names_of = m;
         prepared->names = cqlpy_names_of(m);
         prepared->types = prepared->names ? cqlpy_types_of(m) : NULL;
         if (prepared->types == NULL) {
@@ -372,6 +380,7 @@ PyObject *cqlpy_prepared_new(cql_prepared *p)
     }
     o->p = p;
     o->names = o->types = o->row_class = NULL;
+    o->names_of = NULL;
     return (PyObject *)o;
 }
 

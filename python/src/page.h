@@ -10,6 +10,9 @@ typedef struct cqlpy_prepared {
     PyObject *names;     /* its result columns' names and types as tuples, */
     PyObject *types;     /* made on first use; NULL before */
     PyObject *row_class; /* registry.row_class(names), made on first use */
+    const cql_metadata *names_of; /* the result metadata they were made from (it
+                                   * changes with the schema; old ones live as
+                                   * long as the statement) */
 } cqlpy_prepared;
 
 extern PyTypeObject cqlpy_prepared_type;

@@ -293,8 +293,9 @@ static void answer_prepare(cql_session *s, cql_request *r, cql_response *resp)
 static void answer_reprepare(cql_session *s, cql_link *l, cql_request *r, cql_response *resp)
 {
     cql_str id = cql_response_result_metadata_id(resp);
-    if (id.len > 0) /* v5: the id EXECUTE must carry now (the prepared's one mutable part) */
-        cql_prepared_set_result_metadata_id((cql_prepared *)r->reprepare, id);
+    if (id.len > 0) /* v5: the columns and the id EXECUTE must carry now (they may differ) */
+        cql_prepared_update_result_metadata((cql_prepared *)r->reprepare,
+                                            cql_response_result_metadata(resp), id);
     cql_response_free(resp);
     r->repreparing = false;
     int16_t stream;
@@ -365,7 +366,7 @@ void cql_dispatch_response(cql_session *s, cql_link *l, cql_request *r, cql_resp
     if (r->prepared != NULL) { /* v5: the columns changed since the prepare */
         const cql_metadata *m = cql_response_result_metadata(resp);
         if (cql_metadata_changed(m))
-            cql_prepared_set_result_metadata_id(r->prepared, cql_metadata_new_id(m));
+            cql_prepared_update_result_metadata(r->prepared, m, cql_metadata_new_id(m));
     }
     if (cql_response_result_kind(resp) == CQL_RESULT_SET_KEYSPACE) {
         cql_str ks = cql_response_keyspace(resp);

@@ -49,6 +49,12 @@ void cql_prepared_free(cql_prepared *p)
 {
     if (p == NULL || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
+    for (cql_metadata_version *v = atomic_load(&p->metadata_versions), *older; v != NULL;
+         v = older) {
+        older = v->older;
+        cql_metadata_free(v->metadata);
+        free(v);
+    }
     cql_response_free(p->response);
     free(p->query);
     free(p->keyspace);
@@ -95,5 +101,27 @@ const cql_type *cql_prepared_param_type(const cql_prepared *p, size_t i)
 
 const cql_metadata *cql_prepared_result_metadata(const cql_prepared *p)
 {
-    return p ? cql_response_result_metadata(p->response) : NULL;
+    if (p == NULL)
+        return NULL;
+    const cql_metadata_version *v = atomic_load(&((cql_prepared *)p)->metadata_versions);
+    return v != NULL ? v->metadata : cql_response_result_metadata(p->response);
+}
+
+cql_rc cql_prepared_update_result_metadata(cql_prepared *p, const cql_metadata *m, cql_str id)
+{
+    if (id.len == p->result_metadata_id_len &&
+        (id.len == 0 || memcmp(id.ptr, p->result_metadata_id, id.len) == 0))
+        return CQL_OK; /* the same columns (a re-prepare after a restart) */
+    cql_metadata_version *v = malloc(sizeof *v);
+    if (v == NULL)
+        return CQL_E_NOMEM;
+    v->metadata = cql_metadata_clone(m);
+    if (v->metadata == NULL || cql_prepared_set_result_metadata_id(p, id) != CQL_OK) {
+        cql_metadata_free(v->metadata);
+        free(v);
+        return CQL_E_NOMEM;
+    }
+    v->older = atomic_load(&p->metadata_versions);
+    atomic_store(&p->metadata_versions, v);
+    return CQL_OK;
 }

@@ -269,9 +269,16 @@ cql_rc cql_statement_encode(const cql_statement *st, cql_buf *out, const cql_req
         } else if (rc == CQL_OK) {
             const cql_prepared *prep = st->prepared;
             cql_str metadata_id = {NULL, 0};
-            if (o.version >= 5)
+            if (o.version >= 5) {
                 metadata_id =
                     (cql_str){(const char *)prep->result_metadata_id, prep->result_metadata_id_len};
+                /* The server sends the columns again only when they changed
+                 * (Metadata_changed, with the new id): the rows are read with
+                 * the statement's own. Not in v4, where a schema change
+                 * would go unnoticed. */
+                p.skip_metadata =
+                    cql_metadata_column_count(cql_prepared_result_metadata(prep)) > 0;
+            }
             rc = cql_encode_execute(out, &o, cql_prepared_id(prep), metadata_id, &p);
         }
     }

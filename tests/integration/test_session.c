@@ -197,6 +197,62 @@ TEST(requests_fail_at_once_when_every_host_is_down)
     cql_session_free(p.session);
 }
 
+/* A prepared SELECT * keeps reading its rows right after the table gains a
+ * column: v5 EXECUTEs skip the result metadata, so the statement must take
+ * the server's Metadata_changed columns as its own (v4 gets them every time). */
+static void check_columns_follow_the_schema(uint8_t version)
+{
+    cql_session *s = open_session((cql_session_config){.keyspace = KS, .protocol_version = version});
+    REQUIRE(s != NULL);
+    char table[32], q[128];
+    snprintf(table, sizeof table, "grows_v%u", (unsigned)version);
+    snprintf(q, sizeof q, "DROP TABLE IF EXISTS %s", table);
+    CHECK(query_ok(s, q));
+    snprintf(q, sizeof q, "CREATE TABLE %s (k int PRIMARY KEY, a int)", table);
+    CHECK(query_ok(s, q));
+    snprintf(q, sizeof q, "INSERT INTO %s (k, a) VALUES (1, 10)", table);
+    CHECK(query_ok(s, q));
+    snprintf(q, sizeof q, "SELECT * FROM %s WHERE k = ?", table);
+    CQL_SCOPED(cql_future) pf = cql_session_prepare(s, q);
+    REQUIRE(cql_future_wait(pf, WAIT_MS) == CQL_OK);
+    CQL_SCOPED(cql_prepared) sel = cql_future_take_prepared(pf);
+    for (int round = 0; round < 4; round++) {
+        if (round == 1) {
+            snprintf(q, sizeof q, "ALTER TABLE %s ADD b text", table);
+            CHECK(query_ok(s, q));
+            snprintf(q, sizeof q, "INSERT INTO %s (k, a, b) VALUES (1, 10, 'new')", table);
+            CHECK(query_ok(s, q));
+        }
+        CQL_SCOPED(cql_statement) bound = cql_prepared_bind(sel);
+        cql_statement_bind_int32(bound, 0, 1);
+        CQL_SCOPED(cql_result) r = run(s, bound);
+        REQUIRE(r != NULL && cql_result_next(r));
+        CHECK_EQ_INT(cql_result_column_count(r), round == 0 ? 2 : 3);
+        int32_t a = 0;
+        CHECK_EQ_INT(cql_cell_int32(cql_result_cell_by_name(r, "a"), &a), CQL_OK);
+        CHECK_EQ_INT(a, 10);
+        if (round > 0) {
+            cql_str b = {0};
+            CHECK_EQ_INT(cql_cell_string(cql_result_cell_by_name(r, "b"), &b), CQL_OK);
+            CHECK_STR(b, "new");
+            /* v5: from then on, the statement's own metadata has b */
+            if (version == 5)
+                CHECK_EQ_INT(cql_metadata_column_count(cql_prepared_result_metadata(sel)), 3);
+        }
+        if (round != 1) { /* v5 pages come without their columns, except right after the change */
+            const cql_metadata *m = cql_response_result_metadata(cql_result_response(r));
+            CHECK(cql_metadata_no_metadata(m) == (version == 5));
+        }
+    }
+    snprintf(q, sizeof q, "DROP TABLE %s", table);
+    CHECK(query_ok(s, q));
+    CHECK(ledger_settles(s));
+    cql_session_free(s);
+}
+
+TEST(prepared_rows_follow_a_schema_change_v5) { check_columns_follow_the_schema(5); }
+TEST(prepared_rows_follow_a_schema_change_v4) { check_columns_follow_the_schema(4); }
+
 TEST(an_unknown_host_name_is_named)
 {
     check_connect_fails((cql_session_config){.contact_points = "no-such-host.invalid"},
@@ -705,6 +761,8 @@ int main(void)
     RUN(a_refused_handshake_keeps_the_server_code);
     RUN(every_host_that_failed_is_listed_with_its_error);
     RUN(requests_fail_at_once_when_every_host_is_down);
+    RUN(prepared_rows_follow_a_schema_change_v5);
+    RUN(prepared_rows_follow_a_schema_change_v4);
     RUN(a_connect_that_succeeds_lists_no_failure);
     RUN(a_bad_config_is_refused_at_creation);
     RUN(simple_prepared_and_batched_statements_round_trip);
