@@ -21,6 +21,20 @@ void cql_error_clear(cql_error_box *e)
     e->pub = (cql_error){.rc = CQL_OK, .message = e->message, .host = e->host};
 }
 
+void *cql_alloc_with_error_box(size_t size, size_t box_offset)
+{
+    char *p = malloc(size);
+    if (p == NULL)
+        return NULL;
+    size_t after = box_offset + sizeof(cql_error_box);
+    memset(p, 0, box_offset);
+    memset(p + after, 0, size - after);
+    cql_error_box *e = (cql_error_box *)(void *)(p + box_offset);
+    e->server_response = NULL;
+    cql_error_clear(e);
+    return p;
+}
+
 void cql_error_set(cql_error_box *e, cql_rc rc, cql_error_category category, const char *host,
                    const char *fmt, ...)
 {

@@ -22,6 +22,12 @@ typedef struct cql_error_box {
 /* Empties the box (rc CQL_OK, message ""), freeing a held server response. */
 void cql_error_clear(cql_error_box *e);
 
+/* malloc(size) for an object with an error box at box_offset: everything
+ * but the box zeroed, the box emptied. What calloc would do, without
+ * clearing the box's buffers (most of a future, a result or a statement,
+ * several of which are made for every request). NULL when out of memory. */
+void *cql_alloc_with_error_box(size_t size, size_t box_offset);
+
 /* Sets a client, network or timeout error: message from fmt; host may be
  * NULL. Frees a server response held before. */
 void cql_error_set(cql_error_box *e, cql_rc rc, cql_error_category category, const char *host,

@@ -8,6 +8,7 @@
 #include "engine/result.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ extern _Thread_local const cql_session *cql_loop_thread_session;
 
 cql_future *cql_future_new(cql_session *s, future_kind kind)
 {
-    cql_future *f = calloc(1, sizeof *f);
+    cql_future *f = cql_alloc_with_error_box(sizeof *f, offsetof(cql_future, error));
     if (f == NULL)
         return NULL;
     pthread_condattr_t attr;
@@ -43,7 +44,6 @@ cql_future *cql_future_new(cql_session *s, future_kind kind)
     f->refs = 2;
     f->kind = kind;
     f->session = s;
-    cql_error_clear(&f->error);
     if (s != NULL)
         s->pending_futures++;
     return f;

@@ -57,13 +57,12 @@ cql_result *cql_result_new(cql_response *response, const cql_prepared *prepared)
 {
     if (response == NULL)
         return NULL;
-    cql_result *r = calloc(1, sizeof *r);
+    cql_result *r = cql_alloc_with_error_box(sizeof *r, offsetof(cql_result, error));
     if (r == NULL) {
         cql_response_free(response);
         return NULL;
     }
     r->response = response;
-    cql_error_clear(&r->error);
     r->rows = cql_response_result_kind(response) == CQL_RESULT_ROWS;
     if (r->rows) {
         r->column_count = cql_response_column_count(response);

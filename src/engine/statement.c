@@ -5,6 +5,7 @@
  */
 #include "engine/statement_impl.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,11 @@ static void *dup_bytes(const void *p, size_t n)
 
 cql_statement *cql_statement_alloc(cql_statement_kind kind)
 {
-    cql_statement *st = calloc(1, sizeof *st);
+    cql_statement *st =
+        cql_alloc_with_error_box(sizeof *st, offsetof(cql_statement, error));
     if (st == NULL)
         return NULL;
     st->kind = kind;
-    cql_error_clear(&st->error);
     return st;
 }
 
