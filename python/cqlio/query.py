@@ -12,11 +12,12 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from ._corelink import UNSET
 from .consistency import ConsistencyLevel, check_consistency
 from .rows import dict_factory, named_tuple_factory, ordered_dict_factory, tuple_factory
+from .tracing import QueryTrace, TraceEvent, TraceUnavailable
 
 __all__ = [
     "Statement", "SimpleStatement", "PreparedStatement", "BoundStatement", "BatchStatement",
     "BatchType", "UNSET_VALUE", "dict_factory", "tuple_factory", "named_tuple_factory",
-    "ordered_dict_factory",
+    "ordered_dict_factory", "QueryTrace", "TraceEvent", "TraceUnavailable",
 ]
 
 UNSET_VALUE: Any = UNSET

@@ -1,14 +1,17 @@
 """AsyncResultSet: every row of a query, already fetched.
 
 ``session.execute`` reads all pages before returning (as async-cassandra
-does), so this object holds plain data and no link to the session or the C
-core. For results too big to hold, use ``session.execute_stream``.
+does), so this object holds plain data and no link to the C core (nor to the
+session, except a traced query's result, to read its trace). For results too
+big to hold, use ``session.execute_stream``.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, AsyncIterator, Iterator, List, Optional, Sequence, Tuple
 
 from .rows import shape_rows
+from .tracing import QueryTrace
 
 
 class AsyncResultSet:
@@ -31,10 +34,14 @@ class AsyncResultSet:
         self.tracing_id = tracing_id
         self.custom_payload = custom_payload
 
+    _session: Any = None  # for get_query_trace: set on traced results only
+
     @classmethod
-    def from_pages(cls, pages: Sequence[Any], row_factory: Any) -> "AsyncResultSet":
+    def from_pages(cls, pages: Sequence[Any], row_factory: Any,
+                   session: Any = None) -> "AsyncResultSet":
         """One result from the _core.Page objects of a query, first to last;
-        row_factory None: the pages' rows are the program's already."""
+        row_factory None: the pages' rows are the program's already.
+        ``session`` reads the trace of a traced query (get_query_trace)."""
         first, last = pages[0], pages[-1]
         if len(pages) == 1:  # the common case, without copies
             rows = shape_rows(row_factory, first)
@@ -56,6 +63,8 @@ class AsyncResultSet:
         self.warnings = warnings
         self.tracing_id = first.tracing_id
         self.custom_payload = first.custom_payload
+        if session is not None and first.tracing_id is not None:
+            self._session = session
         return self
 
     # -- async iteration (async-cassandra's interface) ----------------------
@@ -105,9 +114,13 @@ class AsyncResultSet:
         return self._was_applied
 
     def get_query_trace(self, max_wait: Optional[float] = None) -> Any:
-        """The server's trace of the query. Not provided yet: None (the
-        tracing id of a traced query is in ``tracing_id``)."""
-        return None
+        """The trace of a query executed with ``trace=True`` (None for any
+        other): a QueryTrace whose ``trace_id`` is known now; ``await
+        trace.populate(max_wait)`` reads the server's record of it (the
+        driver reads it here, with blocking queries)."""
+        if self.tracing_id is None or self._session is None:
+            return None
+        return QueryTrace(uuid.UUID(bytes=self.tracing_id), self._session)
 
     def __repr__(self) -> str:
         return "<AsyncResultSet rows=%d columns=%r>" % (len(self._rows), self.column_names)

@@ -218,14 +218,15 @@ class AsyncCassandraSession:
                 pages = []
                 target, values, statement = req.target, req.values, req.statement
             kwargs = request_options(statement, custom_payload, execute_as)
+            trace_asked = False
             state = pages[-1].paging_state if pages else paging_state
             while not pages or (pages[-1].has_more_pages and state is not None):
                 page = await core.execute(target, values, timeout, shaping is None,
                                           paging_state=state, trace=trace, **kwargs)
                 pages.append(page)
                 state = page.paging_state
-                trace = False  # the trace is of the first request
-            return AsyncResultSet.from_pages(pages, shaping)
+                trace_asked, trace = trace_asked or trace, False  # the first request's trace
+            return AsyncResultSet.from_pages(pages, shaping, self if trace_asked else None)
         except _PASS_THROUGH:
             raise
         except Exception as exc:
@@ -298,7 +299,7 @@ class AsyncCassandraSession:
             page = await core.batch(batch_type, entries, timeout=timeout, trace=trace,
                                     custom_payload=merged_payload(batch_statement, custom_payload),
                                     **kwargs)
-            return AsyncResultSet.from_pages([page], self._row_factory)
+            return AsyncResultSet.from_pages([page], self._row_factory, self if trace else None)
         except _PASS_THROUGH:
             raise
         except Exception as exc:

@@ -298,5 +298,26 @@ async def test_many_concurrent_requests(session):
 async def test_custom_payload_and_trace_are_accepted(session):
     rs = await session.execute("SELECT k FROM kv LIMIT 1", trace=True,
                                custom_payload={"x": b"y"})
-    assert rs.tracing_id is None or len(rs.tracing_id) == 16
-    assert rs.get_query_trace() is None
+    assert len(rs.tracing_id) == 16
+
+
+async def test_the_trace_of_a_traced_query_is_read_from_the_server(session):
+    import uuid
+    from cqlio.query import QueryTrace
+    assert (await session.execute("SELECT k FROM kv WHERE k = 1")).get_query_trace() is None
+    rs = await session.execute("SELECT k FROM kv WHERE k = %s", (1,), trace=True)
+    trace = rs.get_query_trace()
+    assert isinstance(trace, QueryTrace) and trace.trace_id == uuid.UUID(bytes=rs.tracing_id)
+    assert trace.events == [] and trace.duration is None  # nothing read yet
+    assert await trace.populate(max_wait=20) is trace
+    assert trace.request_type == "Execute CQL3 prepared query"
+    assert trace.duration.total_seconds() > 0 and trace.coordinator is not None
+    assert trace.events and all(e.description for e in trace.events)
+    assert "consistency_level" in trace.parameters
+
+
+async def test_a_trace_never_written_is_unavailable_after_max_wait(session):
+    import uuid
+    from cqlio.query import QueryTrace, TraceUnavailable
+    with pytest.raises(TraceUnavailable, match="not complete within 0.05 s"):
+        await QueryTrace(uuid.uuid4(), session).populate(max_wait=0.05)
