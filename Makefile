@@ -121,7 +121,7 @@ bench-py: venv build cassandra-up
 	  --peers-python $(PEERS_VENV)/bin/python | tee bench/results/py.json
 	@$(PEERS_VENV)/bin/python bench/render_py.py bench/results/py.json --markdown bench/results/py.md
 
-demo: build cassandra-up
+demo: build venv cassandra-up
 	@$(BUILD)/examples/c/cqlio-server-options 127.0.0.1 9042
 	@$(BUILD)/examples/c/cqlio-basics 127.0.0.1
 	@echo "--- $(DEMO_ROWS) rows into cqlio_demo.rows (loaded once; later demos find them)"
@@ -131,6 +131,8 @@ demo: build cassandra-up
 	@$(BUILD)/examples/c/cqlio-stream-export --format csv \
 	  "SELECT k, b, t, d, ts FROM cqlio_demo.rows" > .cache/demo/rows.csv
 	@head -n 3 .cache/demo/rows.csv
+	@echo "--- the same rows streamed from Python (cqlio on asyncio, a page at a time):"
+	@$(VENV)/bin/python examples/python/stream_rows.py
 
 cassandra-up: bootstrap
 	@scripts/cassandra start
