@@ -132,7 +132,7 @@ static double decode_page_typed(uint8_t *body, size_t len)
         fprintf(stderr, "bench_proto: decode failed\n");
         exit(1);
     }
-    cql_result *r = cql_result_new(resp, NULL);
+    cql_result *r = cql_result_new(resp, NULL, NULL);
     if (r == NULL) {
         fprintf(stderr, "bench_proto: out of memory\n");
         exit(1);

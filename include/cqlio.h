@@ -768,11 +768,12 @@ CQL_API void cql_session_resources(cql_session *session, cql_resources *out);
 /* The protocol version in use (0 before the first connection is ready). */
 CQL_API uint8_t cql_session_protocol_version(cql_session *session);
 
-/* Each host the connect tried and why it failed, in the order tried (the
- * connect future's error is the last one's): the count, and the i-th error
- * (NULL when i >= count), whose host field names the host. Borrowed from
- * the session, valid until it is freed; read once the connect future has
- * completed. A host that answered is not listed. */
+/* Why the connect failed, per contact point that could not be resolved and
+ * per host tried, in that order (the connect future's error is the last
+ * one's): the count, and the i-th error (NULL when i >= count), whose host
+ * field names the name or the host. Borrowed from the session, valid until
+ * it is freed; read once the connect future has completed. A host that
+ * answered is not listed. */
 CQL_API size_t cql_session_connect_failure_count(cql_session *session);
 CQL_API const cql_error *cql_session_connect_failure(cql_session *session, size_t i);
 

@@ -116,11 +116,13 @@ class AsyncResultSet:
     def get_query_trace(self, max_wait: Optional[float] = None) -> Any:
         """The trace of a query executed with ``trace=True`` (None for any
         other): a QueryTrace whose ``trace_id`` is known now; ``await
-        trace.populate(max_wait)`` reads the server's record of it (the
-        driver reads it here, with blocking queries)."""
+        trace.populate()`` reads the server's record of it, waiting up to
+        ``max_wait`` seconds (default 2) for it to be complete (the driver
+        reads it here, with blocking queries)."""
         if self.tracing_id is None or self._session is None:
             return None
-        return QueryTrace(uuid.UUID(bytes=self.tracing_id), self._session)
+        return QueryTrace(uuid.UUID(bytes=self.tracing_id), self._session,
+                          2.0 if max_wait is None else max_wait)
 
     def __repr__(self) -> str:
         return "<AsyncResultSet rows=%d columns=%r>" % (len(self._rows), self.column_names)

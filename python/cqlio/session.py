@@ -180,6 +180,17 @@ class AsyncCassandraSession:
             raise _wrapped(exc, "Statement preparation failed") from exc
         return PreparedStatement(prepared, text)
 
+    async def _named_rows(self, text: str, values: Any,
+                          consistency: Optional[int] = None) -> List[Any]:
+        """The first page's rows of a query as named tuples built by the core,
+        whatever the program's row factory (for the package's own reads:
+        traces)."""
+        core = self._live_core()
+        prepared = await self._prepared(core, text)
+        options = {} if consistency is None else {"consistency": consistency}
+        page = await core.execute(prepared, list(values), None, True, **options)
+        return page.rows
+
     # -- executing -----------------------------------------------------------
     async def execute(self, query: Any, parameters: Any = None, trace: bool = False,
                       custom_payload: Optional[Dict[str, bytes]] = None,

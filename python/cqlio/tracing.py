@@ -49,9 +49,10 @@ class QueryTrace:
     ``duration``, ``coordinator``, ``parameters``, ``started_at``, ``client``
     and ``events`` once ``await populate()`` has returned."""
 
-    def __init__(self, trace_id: uuid.UUID, session: Any) -> None:
+    def __init__(self, trace_id: uuid.UUID, session: Any, max_wait: Optional[float] = 2.0) -> None:
         self.trace_id = trace_id
         self._session = session
+        self._max_wait = max_wait
         self.request_type: Optional[str] = None
         self.duration: Optional[datetime.timedelta] = None
         self.client: Any = None
@@ -60,17 +61,21 @@ class QueryTrace:
         self.started_at: Optional[datetime.datetime] = None
         self.events: List[TraceEvent] = []
 
-    async def populate(self, max_wait: Optional[float] = 2.0, wait_for_complete: bool = True,
+    async def populate(self, max_wait: Any = ..., wait_for_complete: bool = True,
                        query_cl: Optional[int] = None) -> "QueryTrace":
         """Reads the trace (polling until the server has finished writing it,
         when ``wait_for_complete``); TraceUnavailable after ``max_wait``
-        seconds (None: no limit). Returns the trace itself."""
+        seconds (None: no limit; by default what get_query_trace was given,
+        else 2). Returns the trace itself. Rows are read as the core builds
+        them, whatever the session's row factory."""
+        if max_wait is ...:
+            max_wait = self._max_wait
         loop = asyncio.get_running_loop()
         deadline = None if max_wait is None else loop.time() + max_wait
         pause = 0.003
         while True:
-            row = (await self._session.execute(self._statement(_SESSION, query_cl),
-                                               (self.trace_id,))).one()
+            rows = await self._session._named_rows(_SESSION, (self.trace_id,), query_cl)
+            row = rows[0] if rows else None
             # duration is written last: without it the trace is still being written
             if row is not None and (row.duration is not None or not wait_for_complete):
                 break
@@ -86,16 +91,10 @@ class QueryTrace:
         self.parameters = dict(row.parameters or {})
         self.started_at = row.started_at
         self.client = row.client
-        events = await self._session.execute(self._statement(_EVENTS, query_cl),
-                                             (self.trace_id,))
+        events = await self._session._named_rows(_EVENTS, (self.trace_id,), query_cl)
         self.events = [TraceEvent(e.activity, e.event_id, e.source, e.source_elapsed, e.thread)
                        for e in events]
         return self
-
-    @staticmethod
-    def _statement(text: str, query_cl: Optional[int]) -> Any:
-        from .query import SimpleStatement
-        return SimpleStatement(text, consistency_level=query_cl)
 
     def __str__(self) -> str:
         return "<QueryTrace %s %s %s>" % (self.trace_id, self.request_type or "(not populated)",

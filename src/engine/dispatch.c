@@ -117,11 +117,14 @@ static cql_rc encode_request(cql_buf *out, const cql_request_opts *opts, void *a
                                               : (cql_str){0});
     }
     cql_session *s = r->future->session;
+    if (r->prepared != NULL) /* its page is read with the columns whose id it carries */
+        r->columns = cql_prepared_columns(r->prepared);
     cql_statement_defaults d = {
         .consistency = s->config.consistency,
         .serial_consistency = s->config.serial_consistency,
         .page_size = s->config.page_size,
         .timestamp = r->timestamp,
+        .columns = r->columns,
     };
     return cql_statement_encode(r->statement, out, opts, &d);
 }
@@ -293,9 +296,11 @@ static void answer_prepare(cql_session *s, cql_request *r, cql_response *resp)
 static void answer_reprepare(cql_session *s, cql_link *l, cql_request *r, cql_response *resp)
 {
     cql_str id = cql_response_result_metadata_id(resp);
-    if (id.len > 0) /* v5: the columns and the id EXECUTE must carry now (they may differ) */
-        cql_prepared_update_result_metadata((cql_prepared *)r->reprepare,
-                                            cql_response_result_metadata(resp), id);
+    if (id.len > 0) { /* v5: the columns and the id EXECUTE must carry now (they may differ) */
+        cql_prepared *p = (cql_prepared *)r->reprepare;
+        cql_prepared_update_columns(p, cql_prepared_columns(p), cql_response_result_metadata(resp),
+                                    id);
+    }
     cql_response_free(resp);
     r->repreparing = false;
     int16_t stream;
@@ -365,8 +370,8 @@ void cql_dispatch_response(cql_session *s, cql_link *l, cql_request *r, cql_resp
     }
     if (r->prepared != NULL) { /* v5: the columns changed since the prepare */
         const cql_metadata *m = cql_response_result_metadata(resp);
-        if (cql_metadata_changed(m))
-            cql_prepared_update_result_metadata(r->prepared, m, cql_metadata_new_id(m));
+        if (cql_metadata_changed(m) && r->columns != NULL)
+            cql_prepared_update_columns(r->prepared, r->columns, m, cql_metadata_new_id(m));
     }
     if (cql_response_result_kind(resp) == CQL_RESULT_SET_KEYSPACE) {
         cql_str ks = cql_response_keyspace(resp);
@@ -378,7 +383,8 @@ void cql_dispatch_response(cql_session *s, cql_link *l, cql_request *r, cql_resp
             s->keyspace = copy;
         }
     }
-    cql_result *result = cql_result_new(resp, r->prepared);
+    cql_result *result =
+        cql_result_new(resp, r->prepared, r->columns != NULL ? r->columns->metadata : NULL);
     if (result == NULL) {
         fail(r, CQL_E_NOMEM, CQL_ERRCAT_CLIENT, NULL, "out of memory for the result");
         return;

@@ -88,6 +88,8 @@ struct cql_request {
     char *query;              /* PREPARE: the text (NUL-terminated) */
     size_t query_len;
     cql_prepared *prepared;   /* EXECUTE of a bound statement: a reference */
+    const struct cql_metadata_version *columns; /* the version of its result columns the
+                                                 * last EXECUTE carried (v5), or NULL */
     const cql_prepared *reprepare; /* what is being prepared again (the statement's) */
     bool repreparing;         /* the PREPARE of a re-prepare is in flight */
     bool reprepared;          /* re-prepared once already */

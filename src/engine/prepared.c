@@ -15,6 +15,28 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
+/* A version of m's columns with this id; clone: owned by the version. */
+static cql_metadata_version *version_new(const cql_metadata *m, cql_metadata *clone, cql_str id)
+{
+    cql_metadata_version *v = calloc(1, sizeof *v);
+    uint8_t *copy = v ? malloc(id.len > 0 ? id.len : 1) : NULL;
+    if (copy == NULL) {
+        free(v);
+        return NULL;
+    }
+    if (id.len > 0)
+        memcpy(copy, id.ptr, id.len);
+    *v = (cql_metadata_version){.metadata = m, .clone = clone, .id = copy, .id_len = id.len};
+    return v;
+}
+
+static void version_free(cql_metadata_version *v)
+{
+    cql_metadata_free(v->clone);
+    free(v->id);
+    free(v);
+}
+
 cql_prepared *cql_prepared_new(const char *query, size_t query_len, const char *keyspace,
                                cql_response *response)
 {
@@ -28,9 +50,10 @@ cql_prepared *cql_prepared_new(const char *query, size_t query_len, const char *
     p->query = dup_n(query, query_len);
     p->query_len = query_len;
     p->keyspace = dup_n(keyspace ? keyspace : "", keyspace ? strlen(keyspace) : 0);
-    if (p->query == NULL || p->keyspace == NULL ||
-        cql_prepared_set_result_metadata_id(p, cql_response_result_metadata_id(response)) !=
-            CQL_OK) {
+    cql_metadata_version *first = version_new(cql_response_result_metadata(response), NULL,
+                                              cql_response_result_metadata_id(response));
+    atomic_init(&p->columns, first);
+    if (p->query == NULL || p->keyspace == NULL || first == NULL) {
         atomic_store(&p->refs, 1);
         cql_prepared_free(p);
         return NULL;
@@ -49,30 +72,37 @@ void cql_prepared_free(cql_prepared *p)
 {
     if (p == NULL || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
-    for (cql_metadata_version *v = atomic_load(&p->metadata_versions), *older; v != NULL;
-         v = older) {
+    for (cql_metadata_version *v = atomic_load(&p->columns), *older; v != NULL; v = older) {
         older = v->older;
-        cql_metadata_free(v->metadata);
-        free(v);
+        version_free(v);
     }
     cql_response_free(p->response);
     free(p->query);
     free(p->keyspace);
-    free(p->result_metadata_id);
     free(p);
 }
 
-cql_rc cql_prepared_set_result_metadata_id(cql_prepared *p, cql_str id)
+const cql_metadata_version *cql_prepared_columns(const cql_prepared *p)
 {
-    uint8_t *copy = malloc(id.len > 0 ? id.len : 1);
-    if (copy == NULL)
-        return CQL_E_NOMEM;
-    if (id.len > 0)
-        memcpy(copy, id.ptr, id.len);
-    free(p->result_metadata_id);
-    p->result_metadata_id = copy;
-    p->result_metadata_id_len = id.len;
-    return CQL_OK;
+    return atomic_load(&((cql_prepared *)p)->columns);
+}
+
+void cql_prepared_update_columns(cql_prepared *p, const cql_metadata_version *seen,
+                                 const cql_metadata *m, cql_str id)
+{
+    cql_metadata_version *head = atomic_load(&p->columns);
+    if (head != seen || (id.len == head->id_len && (id.len == 0 ||
+                                                    memcmp(id.ptr, head->id, id.len) == 0)))
+        return;
+    cql_metadata *clone = cql_metadata_clone(m);
+    cql_metadata_version *v = clone ? version_new(clone, clone, id) : NULL;
+    if (v == NULL) {
+        cql_metadata_free(clone);
+        return;
+    }
+    v->older = head;
+    if (!atomic_compare_exchange_strong(&p->columns, &head, v))
+        version_free(v); /* another thread published one first: it is newer */
 }
 
 cql_str cql_prepared_id(const cql_prepared *p) { return cql_response_prepared_id(p->response); }
@@ -101,27 +131,5 @@ const cql_type *cql_prepared_param_type(const cql_prepared *p, size_t i)
 
 const cql_metadata *cql_prepared_result_metadata(const cql_prepared *p)
 {
-    if (p == NULL)
-        return NULL;
-    const cql_metadata_version *v = atomic_load(&((cql_prepared *)p)->metadata_versions);
-    return v != NULL ? v->metadata : cql_response_result_metadata(p->response);
-}
-
-cql_rc cql_prepared_update_result_metadata(cql_prepared *p, const cql_metadata *m, cql_str id)
-{
-    if (id.len == p->result_metadata_id_len &&
-        (id.len == 0 || memcmp(id.ptr, p->result_metadata_id, id.len) == 0))
-        return CQL_OK; /* the same columns (a re-prepare after a restart) */
-    cql_metadata_version *v = malloc(sizeof *v);
-    if (v == NULL)
-        return CQL_E_NOMEM;
-    v->metadata = cql_metadata_clone(m);
-    if (v->metadata == NULL || cql_prepared_set_result_metadata_id(p, id) != CQL_OK) {
-        cql_metadata_free(v->metadata);
-        free(v);
-        return CQL_E_NOMEM;
-    }
-    v->older = atomic_load(&p->metadata_versions);
-    atomic_store(&p->metadata_versions, v);
-    return CQL_OK;
+    return p ? cql_prepared_columns(p)->metadata : NULL;
 }

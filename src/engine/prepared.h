@@ -2,11 +2,16 @@
  * A prepared statement: the server's PREPARED result (statement id, bind
  * metadata, result metadata) with the query text and keyspace it was
  * prepared for. Reference-counted (atomically: with a private loop thread a
- * caller's thread may drop its reference while the loop uses it). Immutable
- * after creation except the v5 result metadata and its id, which the
- * session replaces under its lock when the server reports Metadata_changed
- * (v5 EXECUTEs skip the result metadata, so the statement must keep the
- * current one).
+ * caller's thread may drop its reference while the loop uses it).
+ *
+ * Its result columns come in versions (v5): EXECUTEs skip the result
+ * metadata, so when the server reports new columns (Metadata_changed, or a
+ * re-prepare's answer) the statement must take them as its own. A version
+ * (columns and their id) never changes once published; the newest is an
+ * atomic head replaced by compare-and-swap (a statement may serve several
+ * sessions, each on its own loop thread), and every version lives as long
+ * as the statement, so a request keeps the version it was encoded with and
+ * its page is read with exactly those columns.
  */
 #ifndef CQLIO_ENGINE_PREPARED_H
 #define CQLIO_ENGINE_PREPARED_H
@@ -21,19 +26,14 @@ struct cql_prepared {
     size_t query_len;
     char *keyspace; /* the session's keyspace when prepared ("" for none) */
     cql_response *response; /* the PREPARED result: owned */
-    /* v5: the result metadata id sent with EXECUTE; starts as the
-     * response's, replaced when the server reports a change. */
-    uint8_t *result_metadata_id;
-    size_t result_metadata_id_len;
-    /* v5: result metadata the server sent since (clones, newest first);
-     * NULL: the PREPARED response's is current. Older ones stay until p is
-     * freed, as results in flight may still read them; the head is atomic
-     * because cql_prepared_result_metadata may run on a caller's thread. */
-    _Atomic(struct cql_metadata_version *) metadata_versions;
+    _Atomic(struct cql_metadata_version *) columns; /* the newest version; never NULL */
 };
 
 typedef struct cql_metadata_version {
-    cql_metadata *metadata; /* a clone, owned */
+    const cql_metadata *metadata; /* the columns: the PREPARED response's or `clone` */
+    cql_metadata *clone;          /* owned, or NULL */
+    uint8_t *id;                  /* the result metadata id EXECUTE sends (v5); owned */
+    size_t id_len;
     struct cql_metadata_version *older;
 } cql_metadata_version;
 
@@ -47,12 +47,15 @@ cql_prepared *cql_prepared_ref(const cql_prepared *p);
 cql_str cql_prepared_id(const cql_prepared *p);
 /* The bind metadata (borrowed from p). */
 const cql_metadata *cql_prepared_bind_metadata(const cql_prepared *p);
-/* Replaces the v5 result metadata id (copied). CQL_E_NOMEM leaves the old. */
-cql_rc cql_prepared_set_result_metadata_id(cql_prepared *p, cql_str id);
-/* The columns changed (a Metadata_changed result, or a PREPARED answer to
- * a re-prepare): m (with its columns; cloned) becomes the result metadata,
- * and id the one EXECUTE sends. CQL_E_NOMEM leaves both as they were (the
- * next EXECUTE then gets the metadata again). */
-cql_rc cql_prepared_update_result_metadata(cql_prepared *p, const cql_metadata *m, cql_str id);
+/* The newest version of its result columns (borrowed from p; valid while
+ * p lives). */
+const cql_metadata_version *cql_prepared_columns(const cql_prepared *p);
+/* The server sent new columns m with their id, answering a request encoded
+ * with version `seen`: m (cloned) becomes the newest version if `seen` still
+ * is (an answer to an older request changes nothing: the newer version came
+ * from a later answer), and unless its id is the newest's already. Out of
+ * memory changes nothing either; the next EXECUTE then gets them again. */
+void cql_prepared_update_columns(cql_prepared *p, const cql_metadata_version *seen,
+                                 const cql_metadata *m, cql_str id);
 
 #endif

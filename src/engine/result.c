@@ -40,20 +40,22 @@ static const cql_str empty_str = {"", 0};
 /* The column specs to read this response with, or NULL. A prepared
  * statement's specs describe the page only when they have as many columns;
  * otherwise the schema changed under it, and guessing would misread cells. */
-static const cql_column *columns_for(const cql_response *response, const cql_prepared *prepared)
+static const cql_column *columns_for(const cql_response *response, const cql_prepared *prepared,
+                                     const cql_metadata *sent)
 {
     const cql_metadata *m = cql_response_result_metadata(response);
     if (m == NULL)
         return NULL;
     if (m->columns != NULL || m->column_count == 0)
         return m->columns;
-    const cql_metadata *pm = cql_prepared_result_metadata(prepared);
+    const cql_metadata *pm = sent != NULL ? sent : cql_prepared_result_metadata(prepared);
     if (pm != NULL && pm->columns != NULL && pm->column_count == m->column_count)
         return pm->columns;
     return NULL;
 }
 
-cql_result *cql_result_new(cql_response *response, const cql_prepared *prepared)
+cql_result *cql_result_new(cql_response *response, const cql_prepared *prepared,
+                           const cql_metadata *columns)
 {
     if (response == NULL)
         return NULL;
@@ -66,7 +68,7 @@ cql_result *cql_result_new(cql_response *response, const cql_prepared *prepared)
     r->rows = cql_response_result_kind(response) == CQL_RESULT_ROWS;
     if (r->rows) {
         r->column_count = cql_response_column_count(response);
-        r->columns = columns_for(response, prepared);
+        r->columns = columns_for(response, prepared, columns);
         if (cql_response_row_count(response) > 0 && r->column_count > 0) {
             r->values = malloc(r->column_count * sizeof *r->values);
             r->types = malloc(r->column_count * sizeof *r->types);

@@ -9,9 +9,12 @@
 
 /* A new result over response, taking ownership of it in every case.
  * prepared: the statement executed, or NULL; the result takes a reference
- * (dropped by cql_result_free) and reads a page sent without column specs
- * with the prepared result metadata when its column count matches. NULL
- * (response freed) when out of memory or response is NULL. */
-cql_result *cql_result_new(cql_response *response, const cql_prepared *prepared);
+ * (dropped by cql_result_free), which keeps `columns` alive: the version of
+ * the statement's result columns the request was sent with (NULL: its
+ * newest). A page sent without column specs is read with those when its
+ * column count matches. NULL (response freed) when out of memory or
+ * response is NULL. */
+cql_result *cql_result_new(cql_response *response, const cql_prepared *prepared,
+                           const cql_metadata *columns);
 
 #endif

@@ -311,9 +311,11 @@ void cql_session_contact_done(cql_session *s, cql_contact *c, cql_rc rc, const c
     if (!c->resolving)
         return;
     c->resolving = false;
-    if (rc != CQL_OK)
+    if (rc != CQL_OK) {
         cql_error_set(&s->connect_error, CQL_E_NETWORK, CQL_ERRCAT_NETWORK, c->host,
                       "resolving \"%s\": %s", c->host, what ? what : "failed");
+        note_host_failure(s);
+    }
     if (--s->resolving == 0 && !s->closing)
         connect_next_host(s);
 }

@@ -23,6 +23,10 @@ typedef struct cql_statement_defaults {
     int32_t page_size;           /* > 0 pages; used unless the statement sets its own */
     int64_t timestamp;           /* microseconds, from the session's monotonic generator;
                                     used unless the statement sets one */
+    /* A bound statement in v5: the version of its prepared statement's
+     * result columns whose id EXECUTE carries (the rows are then read with
+     * those columns); NULL: the newest. */
+    const struct cql_metadata_version *columns;
 } cql_statement_defaults;
 
 cql_statement_kind cql_statement_kind_of(const cql_statement *st);

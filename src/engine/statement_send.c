@@ -157,7 +157,7 @@ typedef struct common {
 
 static common common_params(const cql_statement *st, const cql_statement_defaults *d)
 {
-    static const cql_statement_defaults none = {0, 0, 0, -1};
+    static const cql_statement_defaults none = {.timestamp = -1};
     if (d == NULL)
         d = &none;
     common c = {0};
@@ -270,14 +270,14 @@ cql_rc cql_statement_encode(const cql_statement *st, cql_buf *out, const cql_req
             const cql_prepared *prep = st->prepared;
             cql_str metadata_id = {NULL, 0};
             if (o.version >= 5) {
-                metadata_id =
-                    (cql_str){(const char *)prep->result_metadata_id, prep->result_metadata_id_len};
+                const cql_metadata_version *v =
+                    d != NULL && d->columns != NULL ? d->columns : cql_prepared_columns(prep);
+                metadata_id = (cql_str){(const char *)v->id, v->id_len};
                 /* The server sends the columns again only when they changed
                  * (Metadata_changed, with the new id): the rows are read with
-                 * the statement's own. Not in v4, where a schema change
-                 * would go unnoticed. */
-                p.skip_metadata =
-                    cql_metadata_column_count(cql_prepared_result_metadata(prep)) > 0;
+                 * the version's own. Not in v4, where a schema change would
+                 * go unnoticed. */
+                p.skip_metadata = cql_metadata_column_count(v->metadata) > 0;
             }
             rc = cql_encode_execute(out, &o, cql_prepared_id(prep), metadata_id, &p);
         }

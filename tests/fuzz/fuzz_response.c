@@ -90,7 +90,7 @@ static size_t walk_cell(cql_cell c, int depth)
 
 static size_t walk_result(cql_response *response)
 {
-    cql_result *res = cql_result_new(response, NULL);
+    cql_result *res = cql_result_new(response, NULL, NULL);
     if (res == NULL)
         return 0;
     size_t sum = cql_result_was_applied(res) + cql_result_has_more_pages(res) +

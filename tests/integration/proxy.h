@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -304,6 +305,20 @@ static void proxy_hold(test_proxy *p, bool hold)
 {
     atomic_store(&p->hold, hold);
     proxy_poke(p);
+}
+
+/* Bytes the server sent that wait at the proxy (held): a held answer is
+ * known to have been computed once this is above zero. Reads the proxy
+ * thread's sockets without its lock: only while it holds (they stay put). */
+static inline int proxy_held_bytes(test_proxy *p)
+{
+    int total = 0;
+    for (int i = 0; i < PROXY_MAX_PAIRS; i++) {
+        int n = 0;
+        if (p->server[i] >= 0 && ioctl(p->server[i], FIONREAD, &n) == 0)
+            total += n;
+    }
+    return total;
 }
 
 /* Closes every connection through the proxy (it keeps listening). */

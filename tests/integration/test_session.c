@@ -135,8 +135,8 @@ TEST(a_server_closing_during_the_handshake_is_named)
 
 TEST(every_host_that_failed_is_listed_with_its_error)
 {
-    /* A closed port and a server that closes during the handshake: two
-     * hosts, two different failures, in the order tried. */
+    /* A name that does not resolve, a closed port and a server that closes
+     * during the handshake: three failures, in that order. */
     test_proxy *gone = proxy_start(LISTEN_SILENT, NULL, 0);
     REQUIRE(gone != NULL);
     test_proxy *closing = proxy_start(LISTEN_CLOSE, NULL, 0);
@@ -144,7 +144,7 @@ TEST(every_host_that_failed_is_listed_with_its_error)
     char where[128], first[32], second[32];
     snprintf(first, sizeof first, "127.0.0.1:%u", (unsigned)gone->port);
     snprintf(second, sizeof second, "127.0.0.1:%u", (unsigned)closing->port);
-    snprintf(where, sizeof where, "%s,%s", first, second);
+    snprintf(where, sizeof where, "no-such-host.invalid,%s,%s", first, second);
     proxy_stop(gone);
     char err[256];
     CQL_SCOPED(cql_session) s = NULL;
@@ -152,11 +152,13 @@ TEST(every_host_that_failed_is_listed_with_its_error)
                             sizeof err) == CQL_OK);
     CQL_SCOPED(cql_future) f = cql_session_connect(s);
     CHECK_EQ_INT(cql_future_wait(f, WAIT_MS), CQL_E_NETWORK);
-    REQUIRE(cql_session_connect_failure_count(s) == 2);
-    const cql_error *a = cql_session_connect_failure(s, 0), *b = cql_session_connect_failure(s, 1);
+    REQUIRE(cql_session_connect_failure_count(s) == 3);
+    const cql_error *name = cql_session_connect_failure(s, 0);
+    const cql_error *a = cql_session_connect_failure(s, 1), *b = cql_session_connect_failure(s, 2);
+    CHECK(strcmp(name->host, "no-such-host.invalid") == 0 && strstr(name->message, "resolving"));
     CHECK(strcmp(a->host, first) == 0 && strstr(a->message, "connection refused") != NULL);
     CHECK(strcmp(b->host, second) == 0 && strstr(b->message, "during the handshake") != NULL);
-    CHECK(cql_session_connect_failure(s, 2) == NULL);
+    CHECK(cql_session_connect_failure(s, 3) == NULL);
     /* the future's error is the last host's */
     CHECK(strcmp(cql_future_error(f)->message, b->message) == 0);
     proxy_stop(closing);
@@ -248,6 +250,53 @@ static void check_columns_follow_the_schema(uint8_t version)
     CHECK(query_ok(s, q));
     CHECK(ledger_settles(s));
     cql_session_free(s);
+}
+
+/* A page computed before a schema change and read after the statement took
+ * the new columns (from another session's answer) is read with the columns
+ * its request carried the id of, not the newest. */
+TEST(a_late_page_is_read_with_the_columns_its_request_carried)
+{
+    cql_session *direct = open_session((cql_session_config){.keyspace = KS, .protocol_version = 5});
+    REQUIRE(direct != NULL);
+    CHECK(query_ok(direct, "DROP TABLE IF EXISTS late_cols"));
+    CHECK(query_ok(direct, "CREATE TABLE late_cols (k int PRIMARY KEY, a int, b int)"));
+    CHECK(query_ok(direct, "INSERT INTO late_cols (k, a, b) VALUES (1, 10, 1684234849)"));
+    proxied p = open_proxied((cql_session_config){.keyspace = KS, .protocol_version = 5});
+    REQUIRE(p.session != NULL);
+    CQL_SCOPED(cql_future) pf = cql_session_prepare(p.session, "SELECT * FROM late_cols WHERE k = ?");
+    REQUIRE(cql_future_wait(pf, WAIT_MS) == CQL_OK);
+    CQL_SCOPED(cql_prepared) sel = cql_future_take_prepared(pf);
+
+    proxy_hold(p.proxy, true);
+    CQL_SCOPED(cql_statement) first = cql_prepared_bind(sel);
+    cql_statement_bind_int32(first, 0, 1);
+    CQL_SCOPED(cql_future) held = cql_session_execute(p.session, first);
+    uint64_t until = mono_ms() + WAIT_MS;
+    while (proxy_held_bytes(p.proxy) == 0 && mono_ms() < until)
+        cql_future_wait(held, 2); /* (polling the proxy: the answer waits there) */
+    REQUIRE(proxy_held_bytes(p.proxy) > 0); /* computed by the server, not yet read */
+
+    CHECK(query_ok(direct, "ALTER TABLE late_cols DROP b"));
+    CHECK(query_ok(direct, "ALTER TABLE late_cols ADD c text"));
+    CQL_SCOPED(cql_statement) second = cql_prepared_bind(sel);
+    cql_statement_bind_int32(second, 0, 1);
+    cql_result_free(run(direct, second)); /* it learns the new columns */
+    const cql_metadata *now = cql_prepared_result_metadata(sel);
+    CHECK_EQ_INT(cql_metadata_column_count(now), 3);
+    CHECK_STR(cql_metadata_column_name(now, 2), "c");
+
+    proxy_hold(p.proxy, false);
+    REQUIRE(cql_future_wait(held, WAIT_MS) == CQL_OK);
+    CQL_SCOPED(cql_result) r = cql_future_take_result(held);
+    REQUIRE(r != NULL && cql_result_next(r));
+    CHECK_STR(cql_result_column_name(r, 2), "b");
+    int32_t b = 0;
+    CHECK_EQ_INT(cql_cell_int32(cql_result_cell(r, 2), &b), CQL_OK);
+    CHECK_EQ_INT(b, 1684234849);
+    close_proxied(p);
+    CHECK(query_ok(direct, "DROP TABLE late_cols"));
+    cql_session_free(direct);
 }
 
 TEST(prepared_rows_follow_a_schema_change_v5) { check_columns_follow_the_schema(5); }
@@ -763,6 +812,7 @@ int main(void)
     RUN(requests_fail_at_once_when_every_host_is_down);
     RUN(prepared_rows_follow_a_schema_change_v5);
     RUN(prepared_rows_follow_a_schema_change_v4);
+    RUN(a_late_page_is_read_with_the_columns_its_request_carried);
     RUN(a_connect_that_succeeds_lists_no_failure);
     RUN(a_bad_config_is_refused_at_creation);
     RUN(simple_prepared_and_batched_statements_round_trip);

@@ -63,7 +63,7 @@ static cql_result *result_of(cql_buf *b, uint8_t version, const cql_prepared *pr
         fprintf(stderr, "  test body does not decode: %s\n", text);
         return NULL;
     }
-    return cql_result_new(r, prepared);
+    return cql_result_new(r, prepared, NULL);
 }
 
 static bool str_is(cql_str s, const char *lit)
@@ -970,7 +970,7 @@ TEST(results_of_other_kinds_have_no_rows)
     /* a PREPARED result has result metadata, but no rows to read with it */
     cql_prepared *p = prepare_kv(5);
     REQUIRE(p != NULL);
-    r = cql_result_new(p->response, NULL);
+    r = cql_result_new(p->response, NULL, NULL);
     p->response = NULL; /* the result owns it now */
     cql_prepared_free(p);
     REQUIRE(r != NULL);
@@ -980,7 +980,7 @@ TEST(results_of_other_kinds_have_no_rows)
     CHECK(!cql_result_next(r));
     cql_result_free(r);
 
-    CHECK(cql_result_new(NULL, NULL) == NULL);
+    CHECK(cql_result_new(NULL, NULL, NULL) == NULL);
     cql_result_free(NULL);
     CHECK(!cql_result_next(NULL));
     CHECK(cql_result_error(NULL) == NULL);

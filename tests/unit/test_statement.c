@@ -187,8 +187,10 @@ static bool message_says(const cql_error_box *e, const char *a, const char *b)
     return false;
 }
 
-static const cql_statement_defaults DEFAULTS = {CQL_CONSISTENCY_ONE, 0, 0, 1000};
-static const cql_statement_defaults NO_TIMESTAMP = {CQL_CONSISTENCY_ONE, 0, 0, -1};
+static const cql_statement_defaults DEFAULTS = {.consistency = CQL_CONSISTENCY_ONE,
+                                                .timestamp = 1000};
+static const cql_statement_defaults NO_TIMESTAMP = {.consistency = CQL_CONSISTENCY_ONE,
+                                                    .timestamp = -1};
 
 static const uint8_t UUID_V4[16] = {0x55, 0x0e, 0x84, 0x00, 0xe2, 0x9b, 0x41, 0xd4,
                                     0xa7, 0x16, 0x44, 0x66, 0x55, 0x44, 0x00, 0x00};
@@ -285,7 +287,10 @@ TEST(query_positional_values_go_by_their_own_tag)
     CHECK_EQ_INT(cql_statement_bind_null(st, 2), CQL_OK);
     CHECK_EQ_INT(cql_statement_bind_unset(st, 3), CQL_OK);
     CHECK_EQ_INT(cql_statement_set_page_size(st, -1), CQL_OK); /* no paging, whatever the session */
-    cql_statement_defaults d = {CQL_CONSISTENCY_QUORUM, CQL_CONSISTENCY_SERIAL, 5000, -1};
+    cql_statement_defaults d = {.consistency = CQL_CONSISTENCY_QUORUM,
+                                .serial_consistency = CQL_CONSISTENCY_SERIAL,
+                                .page_size = 5000,
+                                .timestamp = -1};
     cql_buf out = {0};
     cql_request_opts o = {.version = 4, .stream = 0};
     REQUIRE(cql_statement_encode(st, &out, &o, &d) == CQL_OK);

@@ -314,6 +314,10 @@ async def test_the_trace_of_a_traced_query_is_read_from_the_server(session):
     assert trace.duration.total_seconds() > 0 and trace.coordinator is not None
     assert trace.events and all(e.description for e in trace.events)
     assert "consistency_level" in trace.parameters
+    # read whatever the program's row factory, within get_query_trace's max_wait
+    session.row_factory = dict_factory
+    again = (await session.execute("SELECT k FROM kv WHERE k = 1", trace=True)).get_query_trace(20)
+    assert (await again.populate()).events
 
 
 async def test_a_trace_never_written_is_unavailable_after_max_wait(session):
