@@ -105,6 +105,23 @@ async def run_async(execute, n, values_of):
     return latencies, total
 
 
+async def async_cassandra_requests(session, workload, n):
+    """W1 or W2 through a session with async-cassandra's API (cqlio's or
+    async-cassandra's own): prepare, then n executes."""
+    query = READ if workload == "W1" else INSERT
+    prepared = await session.prepare(query)
+    values_of = read_values if workload == "W1" else insert_values
+
+    async def execute(values):
+        row = (await session.execute(prepared, values)).one()
+        return row.b if row is not None else 0
+
+    mark_start()
+    latencies, total = await run_async(execute, n, values_of)
+    mark_end()
+    return latencies, n, total
+
+
 async def cqlio_child(workload, n, rows):
     import cqlio
     cluster = cqlio.AsyncCluster([HOST])
@@ -122,18 +139,7 @@ async def cqlio_child(workload, n, rows):
                         total += row[1]
             mark_end()
             return [], count, total
-        query = READ if workload == "W1" else INSERT
-        prepared = await session.prepare(query)
-        values_of = read_values if workload == "W1" else insert_values
-
-        async def execute(values):
-            row = (await session.execute(prepared, values)).one()
-            return row.b if row is not None else 0
-
-        mark_start()
-        latencies, total = await run_async(execute, n, values_of)
-        mark_end()
-        return latencies, n, total
+        return await async_cassandra_requests(session, workload, n)
     finally:
         await cluster.shutdown()
 
@@ -154,18 +160,7 @@ async def async_cassandra_child(workload, n, rows):
                     total += row[1]
             mark_end()
             return [], count, total
-        query = READ if workload == "W1" else INSERT
-        prepared = await session.prepare(query)
-        values_of = read_values if workload == "W1" else insert_values
-
-        async def execute(values):
-            row = (await session.execute(prepared, values)).one()
-            return row.b if row is not None else 0
-
-        mark_start()
-        latencies, total = await run_async(execute, n, values_of)
-        mark_end()
-        return latencies, n, total
+        return await async_cassandra_requests(session, workload, n)
     finally:
         await cluster.shutdown()
 

@@ -222,6 +222,18 @@ static int apply_options(cql_statement *st, const options *o)
     return 0;
 }
 
+/* The statement for query and values with the options applied; NULL with
+ * an exception. */
+static cql_statement *statement_with(PyObject *query, PyObject *values, const options *o)
+{
+    cql_statement *st = cqlpy_statement(query, values);
+    if (st != NULL && apply_options(st, o) != 0) {
+        cql_statement_free(st);
+        return NULL;
+    }
+    return st;
+}
+
 /* ---- results ----------------------------------------------------------- */
 
 static PyObject *result_none(cql_future *f, PyObject *ctx)
@@ -366,13 +378,9 @@ static PyObject *session_execute(cqlpy_session *self, PyObject *args, PyObject *
         return NULL;
     if (self->s == NULL)
         return closed_error();
-    cql_statement *st = cqlpy_statement(query, values);
+    cql_statement *st = statement_with(query, values, &o);
     if (st == NULL)
         return NULL;
-    if (apply_options(st, &o) != 0) {
-        cql_statement_free(st);
-        return NULL;
-    }
     cql_future *f = cql_session_execute(self->s, st);
     cql_statement_free(st);
     PyObject *prepared = PyObject_TypeCheck(query, &cqlpy_prepared_type) ? query : NULL;
@@ -478,13 +486,9 @@ static PyObject *session_stream(cqlpy_session *self, PyObject *args, PyObject *k
     };
     if (cqlpy_ms_of(page_timeout, &cfg.page_timeout_ms) || cqlpy_ms_of(deadline, &cfg.deadline_ms))
         return NULL;
-    cql_statement *st = cqlpy_statement(query, values);
+    cql_statement *st = statement_with(query, values, &o);
     if (st == NULL)
         return NULL;
-    if (apply_options(st, &o) != 0) {
-        cql_statement_free(st);
-        return NULL;
-    }
     cqlpy_page_shape shape = {
         .prepared = PyObject_TypeCheck(query, &cqlpy_prepared_type) ? query : NULL,
         .named = named,

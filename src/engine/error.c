@@ -35,15 +35,21 @@ void *cql_alloc_with_error_box(size_t size, size_t box_offset)
     return p;
 }
 
+/* Empties e, then its message from fmt and its host. */
+static void set_head(cql_error_box *e, const char *host, const char *fmt, va_list ap)
+{
+    cql_error_clear(e);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    set_host(e, host);
+}
+
 void cql_error_set(cql_error_box *e, cql_rc rc, cql_error_category category, const char *host,
                    const char *fmt, ...)
 {
-    cql_error_clear(e);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    set_head(e, host, fmt, ap);
     va_end(ap);
-    set_host(e, host);
     e->pub.rc = rc;
     e->pub.category = category;
 }
@@ -74,12 +80,10 @@ void cql_error_set_server(cql_error_box *e, const char *host, cql_response *erro
 void cql_error_set_server_code(cql_error_box *e, const char *host, int32_t code, const char *text,
                                const char *fmt, ...)
 {
-    cql_error_clear(e);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    set_head(e, host, fmt, ap);
     va_end(ap);
-    set_host(e, host);
     snprintf(e->server_text, sizeof e->server_text, "%s", text ? text : "");
     e->server_copy = (cql_server_error){
         .code = code,
