@@ -1001,7 +1001,9 @@ CQL_API const char *cql_prepared_query(const cql_prepared *prepared);
 CQL_API size_t cql_prepared_param_count(const cql_prepared *prepared);
 CQL_API cql_str cql_prepared_param_name(const cql_prepared *prepared, size_t i);
 CQL_API const cql_type *cql_prepared_param_type(const cql_prepared *prepared, size_t i);
-/* The metadata of the rows it returns (column count 0 for a write). */
+/* The metadata of the rows it returns (column count 0 for a write): the
+ * newest the server reported (v5 reports new columns after a schema
+ * change). Valid as long as the prepared statement. */
 CQL_API const cql_metadata *cql_prepared_result_metadata(const cql_prepared *prepared);
 
 /* ------------------------------------------------------------------------ */
