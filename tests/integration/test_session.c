@@ -161,6 +161,7 @@ TEST(every_host_that_failed_is_listed_with_its_error)
     CHECK(cql_session_connect_failure(s, 3) == NULL);
     /* the future's error is the last host's */
     CHECK(strcmp(cql_future_error(f)->message, b->message) == 0);
+    CHECK(ledger_settles(s));
     proxy_stop(closing);
 }
 
@@ -173,6 +174,7 @@ TEST(a_connect_that_succeeds_lists_no_failure)
     CQL_SCOPED(cql_future) f = cql_session_connect(s);
     REQUIRE(cql_future_wait(f, WAIT_MS) == CQL_OK);
     CHECK(cql_session_connect_failure_count(s) == 0 && cql_session_connect_failure(s, 0) == NULL);
+    CHECK(ledger_settles(s));
 }
 
 TEST(requests_fail_at_once_when_every_host_is_down)
