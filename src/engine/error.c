@@ -37,6 +37,8 @@ void *cql_alloc_with_error_box(size_t size, size_t box_offset)
 
 /* Empties e, then its message from fmt and its host. */
 static void set_head(cql_error_box *e, const char *host, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void set_head(cql_error_box *e, const char *host, const char *fmt, va_list ap)
 {
     cql_error_clear(e);
     vsnprintf(e->message, sizeof e->message, fmt, ap);
